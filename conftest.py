@@ -1,0 +1,26 @@
+"""Shared pytest fixtures: the region tree, the cast (one user per role and level), households in each village."""
+
+import pytest
+
+from fangpin.core import testing
+
+
+@pytest.fixture
+def tree(db):
+    return testing.build_tree()
+
+
+@pytest.fixture
+def cast(tree):
+    return testing.build_cast(tree)
+
+
+@pytest.fixture
+def households(tree):
+    """One household in each village: a, b (same township), c (other township), d (other county)."""
+    return {
+        "a": testing.make_household(tree.village_a),
+        "b": testing.make_household(tree.village_b),
+        "c": testing.make_household(tree.village_c),
+        "d": testing.make_household(tree.village_d),
+    }

@@ -1,0 +1,71 @@
+"""Roles, declared once: each is a Django group with named permissions and the region level it belongs to.
+
+What a user may *see* is their region's subtree (core.scoping); what they may *do* is their role's
+permissions. Personal data (full ID numbers, phones) is shown only to roles holding
+`registry.view_personal_data`: the offices that enter, verify and match records. Leaders and supervisors see
+masked values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REGISTRY_EDIT = (
+    "registry.add_household", "registry.change_household", "registry.view_household",
+    "registry.add_person", "registry.change_person", "registry.delete_person", "registry.view_person",
+    "registry.add_householdincome", "registry.change_householdincome", "registry.delete_householdincome",
+    "registry.view_householdincome",
+)
+REGISTRY_VIEW = ("registry.view_household", "registry.view_person", "registry.view_householdincome")
+PERSONAL = ("registry.view_personal_data",)
+EXPORT = ("registry.export_household",)
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    levels: tuple[str, ...]  # the region levels a user of this role may belong to
+    permissions: tuple[str, ...]
+
+    @property
+    def group_name(self) -> str:
+        return f"{self.label}（{self.code}）"
+
+
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in [
+        Role("city", "市级管理员", ("city",), REGISTRY_EDIT + PERSONAL + EXPORT + (
+            "registry.cancel_household", "accounts.add_user", "accounts.change_user", "accounts.view_user",
+            "geo.add_region", "geo.change_region")),
+        Role("county", "县级防贫办", ("county",), REGISTRY_EDIT + PERSONAL + EXPORT + ("registry.cancel_household",)),
+        Role("township", "乡镇经办人", ("township",), REGISTRY_EDIT + PERSONAL + EXPORT + ("registry.cancel_household",)),
+        Role("village", "村干部/驻村工作队", ("village",), REGISTRY_EDIT + PERSONAL + EXPORT),
+        Role("department", "行业部门", ("city", "county"), REGISTRY_VIEW + PERSONAL + EXPORT),
+        Role("supervisor", "纪检监督/审计", ("city", "county"), REGISTRY_VIEW + EXPORT),
+        Role("leader", "领导（只读）", ("province", "city", "county", "township"), REGISTRY_VIEW),
+    ]
+}
+
+
+def sync_role_groups(**kwargs) -> None:
+    """Create or update one group per role with exactly its permissions (runs after every migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in ROLES.values():
+        group, _ = Group.objects.get_or_create(name=role.group_name)
+        perms = []
+        for dotted in role.permissions:
+            app_label, codename = dotted.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                perms.append(perm)
+        group.permissions.set(perms)
+
+
+def assign_role(user, role_code: str) -> None:
+    from django.contrib.auth.models import Group
+
+    sync_role_groups()
+    user.groups.add(Group.objects.get(name=ROLES[role_code].group_name))

@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from fangpin.geo.api import RegionViewSet
+from fangpin.registry.api import HouseholdIncomeViewSet, HouseholdViewSet, PersonViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("persons", PersonViewSet, basename="person")
+router.register("incomes", HouseholdIncomeViewSet, basename="income")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api_token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
+    path("", include(router.urls)),
+]

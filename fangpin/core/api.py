@@ -1,0 +1,102 @@
+"""API base, written once: scoped viewsets and fields. Settings-level pieces (renderer, pagination, error
+handler) are in core.rest, which must not import rest_framework.views (DRF imports it while starting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.response import Response
+
+from fangpin.core.privacy import shown
+from fangpin.core.validators import normalize_digits, normalize_mobile
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Reads need the model's view permission too (DRF's default lets any authenticated user read)."""
+
+    perms_map = {**permissions.DjangoModelPermissions.perms_map,
+                 "GET": ["%(app_label)s.view_%(model_name)s"],
+                 "HEAD": ["%(app_label)s.view_%(model_name)s"],
+                 "OPTIONS": []}
+
+
+class ScopedViewSet(viewsets.ModelViewSet):
+    """A model's API: rows come from visible_to(user) (out of scope = 404), writes go through `service`."""
+
+    model: Any = None
+    service: Any = None
+    delete_service: Any = None
+    export_permission: str | None = None
+    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        if getattr(request.accepted_renderer, "format", None) == "xlsx":
+            if self.export_permission and not request.user.has_perm(self.export_permission):
+                raise DjangoPermissionDenied("您的角色没有导出权限")
+            queryset = self.filter_queryset(self.get_queryset())
+            limit = settings.EXPORT_MAX_ROWS
+            if queryset[limit: limit + 1].exists():
+                return Response({"detail": f"结果超过 {limit:,} 行，请缩小筛选范围"}, status=400,
+                                content_type="application/json")
+            return Response(self.get_serializer(queryset, many=True).data)
+        return super().list(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        instance = self.model(**serializer.validated_data)
+        type(self).service(instance, user=self.request.user)
+        serializer.instance = instance
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        for key, value in serializer.validated_data.items():
+            setattr(instance, key, value)
+        type(self).service(instance, user=self.request.user)
+
+    def perform_destroy(self, instance):
+        if self.delete_service is None:
+            raise DjangoPermissionDenied("该资源不允许删除")
+        type(self).delete_service(instance, user=self.request.user)
+
+
+class NormalizedCharField(serializers.CharField):
+    """Normalises before the length check (full-width digits, spaces, lower-case x)."""
+
+    def __init__(self, *args, normalize=normalize_digits, **kwargs):
+        self.normalize = normalize
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, data):
+        return self.normalize(super().to_internal_value(data))
+
+
+class PersonalDataField(NormalizedCharField):
+    """An ID number or phone: written as given, read back masked for roles that must not see it."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        self.kind = kind
+        kwargs.setdefault("normalize", normalize_mobile if kind == "phone" else normalize_digits)
+        super().__init__(*args, **kwargs)
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        return shown(value, self.kind, getattr(request, "user", None))
+
+
+class ScopedSlugRelatedField(serializers.SlugRelatedField):
+    """A relation chosen by natural key (a region code), limited to what the caller can see."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.queryset.model.objects.visible_to(getattr(request, "user", None)).filter(
+            **getattr(self, "extra_filter", {}))
+
+    def __init__(self, *args, extra_filter: dict | None = None, **kwargs):
+        self.extra_filter = extra_filter or {}
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,11 @@
+def navigation(request):
+    """The menu a user sees; entries appear only with the permission behind them."""
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {}
+    items = [("home", "工作台")]
+    if user.has_perm("registry.view_household"):
+        items.append(("registry:household_list", "农户"))
+        items.append(("registry:person_list", "人员"))
+    items.append(("geo:region_list", "行政区划"))
+    return {"nav_items": items}

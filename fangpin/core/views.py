@@ -1,0 +1,161 @@
+"""Generic scoped views. Per-model views are declarations on top of these.
+
+Every queryset comes from `Model.objects.visible_to(request.user)`: an object outside the user's region is a
+404, exactly like one that does not exist. Edits go through a service function that saves inside the scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
+from django.views.generic import DetailView
+from django.views.generic.edit import FormView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.paginators import LazyPaginator
+
+from fangpin.core.spreadsheets import xlsx_response
+
+
+class ScopedQuerysetMixin(LoginRequiredMixin):
+    model: Any = None
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+
+class ObjectListView(ScopedQuerysetMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+    """A filtered, paginated table of the user's rows, exportable to Excel with the same columns and rows.
+
+    Pagination does not count the whole result (LazyPaginator): the first page of a million rows is as fast
+    as the first page of ten. The total is fetched separately (`?count=1`) so the page never waits for it.
+    """
+
+    template_name = "core/object_list.html"
+    paginator_class = LazyPaginator
+    paginate_by = 50
+    export_permission: str | None = None
+    export_filename = "export"
+    title = ""
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            return self.export(request)
+        if request.GET.get("count") == "1":
+            from django.http import HttpResponse
+
+            filterset = self.get_filterset(self.get_filterset_class())
+            qs = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+            return HttpResponse(f"共 {qs.count():,} 条")
+        return super().get(request, *args, **kwargs)
+
+    def get_table_kwargs(self):
+        return {"user": self.request.user}
+
+    def export(self, request):
+        if self.export_permission and not request.user.has_perm(self.export_permission):
+            raise PermissionDenied("您的角色没有导出权限")
+        filterset = self.get_filterset(self.get_filterset_class())
+        if not filterset.is_valid():
+            messages.error(request, "筛选条件有误，未导出")
+            return HttpResponseRedirect(request.path)
+        qs = filterset.qs
+        limit = settings.EXPORT_MAX_ROWS
+        if qs[limit: limit + 1].exists():
+            messages.error(request, f"结果超过 {limit:,} 行，请缩小筛选范围后再导出")
+            return HttpResponseRedirect(request.get_full_path().replace("export=xlsx", ""))
+        table = self.get_table_class()(qs, exclude=getattr(self, "export_exclude", ()), user=request.user)
+        values = table.as_values()
+        header = next(values)
+        return xlsx_response(header, values, f"{self.export_filename}.xlsx", sheet_title=self.title or "清单")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title or self.model._meta.verbose_name_plural
+        context["can_export"] = not self.export_permission or self.request.user.has_perm(self.export_permission)
+        context["add_url"] = self.get_add_url()
+        return context
+
+    def get_add_url(self) -> str | None:
+        return None
+
+
+class ObjectDetailView(ScopedQuerysetMixin, PermissionRequiredMixin, DetailView):
+    template_name_suffix = "_detail"
+
+
+class ObjectEditView(ScopedQuerysetMixin, PermissionRequiredMixin, FormView):
+    """Create or edit one object through a service function `save(obj, *, user)`.
+
+    The form sees the user (to scope its choices); the service validates with the model's rules and saves
+    inside the user's scope. Any refusal becomes a form error and nothing is written.
+    """
+
+    template_name = "core/object_edit.html"
+    form_class: Any = None
+    service: Callable[..., Any] | None = None
+    object: Any = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        if pk is None:
+            return None
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    def get_permission_required(self):
+        name = self.model._meta.model_name
+        verb = "change" if self.object is not None else "add"
+        return (f"{self.model._meta.app_label}.{verb}_{name}",)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object if self.object is not None else self.new_object()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def new_object(self):
+        return self.model()
+
+    def form_valid(self, form):
+        obj = form.save(commit=False)
+        try:
+            type(self).service(obj, user=self.request.user)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+            return self.form_invalid(form)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or "没有权限")
+            return self.form_invalid(form)
+        messages.success(self.request, f"已保存：{obj}")
+        return HttpResponseRedirect(self.get_success_url(obj))
+
+    def get_success_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        context["verbose_name"] = self.model._meta.verbose_name
+        return context
+
+
+def safe_filename(text: str) -> str:
+    return slugify(text, allow_unicode=True) or "export"

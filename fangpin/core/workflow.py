@@ -1,0 +1,102 @@
+"""Workflow transitions, written once: a declared table of transitions, a permission per step, guards for the
+invariants, a conditional UPDATE so two officials acting at once cannot both win, and a StatusChange per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+
+from fangpin.core import changelog
+
+
+class TransitionRefused(ValidationError):
+    """The step is not allowed now: wrong state, broken invariant, or someone else changed it first."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One step of a workflow. A guard returns a Chinese reason to refuse, or None to allow."""
+
+    name: str
+    label: str
+    source: tuple[str, ...]
+    target: str
+    permission: str | None = None
+    guards: tuple[Callable[[Any, Any], str | None], ...] = ()
+    comment_required: bool = False
+
+
+@dataclass
+class Workflow:
+    """A model's declared transition table."""
+
+    transitions: Iterable[Transition]
+    field: str = "status"
+    by_name: dict[str, Transition] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_name = {t.name: t for t in self.transitions}
+
+    def available(self, obj: Any, user: Any) -> list[Transition]:
+        """The steps `user` could take on `obj` now (used to draw the buttons)."""
+        state = getattr(obj, self.field)
+        return [
+            t for t in self.by_name.values()
+            if state in t.source and (t.permission is None or user.has_perm(t.permission))
+        ]
+
+    def apply(self, obj: models.Model, name: str, *, user: Any, comment: str = "") -> models.Model:
+        """Take step `name` on `obj`, or raise TransitionRefused / PermissionDenied and change nothing."""
+        from fangpin.core.models import StatusChange
+
+        t = self.by_name[name]
+        if t.permission and not user.has_perm(t.permission):
+            raise PermissionDenied(f"您没有权限执行“{t.label}”")
+        current = getattr(obj, self.field)
+        if current not in t.source:
+            raise TransitionRefused(f"当前状态为“{_label(obj, self.field, current)}”，不能执行“{t.label}”")
+        if t.comment_required and not comment.strip():
+            raise TransitionRefused(f"执行“{t.label}”必须填写意见或原因")
+        for guard in t.guards:
+            reason = guard(obj, user)
+            if reason:
+                raise TransitionRefused(reason)
+        model = type(obj)
+        with transaction.atomic():
+            before = changelog.serialize(obj)
+            updated = model._base_manager.filter(pk=obj.pk, **{self.field: current}).update(**{self.field: t.target})
+            if updated == 0:
+                raise TransitionRefused("该记录已被他人修改，请刷新页面后重试")
+            setattr(obj, self.field, t.target)
+            StatusChange.objects.create(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id=obj.pk,
+                field=self.field,
+                transition=t.name,
+                from_status=current,
+                to_status=t.target,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                comment=comment,
+            )
+            changelog.write_change(obj, "update", before, changelog.serialize(obj))
+        return obj
+
+
+def _label(obj: Any, field_name: str, value: str) -> str:
+    f = obj._meta.get_field(field_name)
+    return dict(f.flatchoices).get(value, value) if f.choices else value
+
+
+def status_history(obj: models.Model) -> models.QuerySet:
+    from fangpin.core.models import StatusChange
+
+    return StatusChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+    ).select_related("user")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GeoConfig(AppConfig):
+    name = "fangpin.geo"
+    verbose_name = "行政区划"

@@ -1,0 +1,4 @@
+def test_households_fixture(households, cast):
+    a = households["a"]
+    assert a.member_count == 2 and a.head_name == "张建国"
+    assert a.per_capita_income == 18000
