@@ -5,6 +5,13 @@ import pytest
 from fangpin.core import testing
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Real password hashing costs ~0.3 s per user; the cast has nine.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db):
     return testing.build_tree()

@@ -15,12 +15,24 @@ from fangpin.core.validators import normalize_digits, normalize_mobile
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
-    """Reads need the model's view permission too (DRF's default lets any authenticated user read)."""
+    """Reads need the model's view permission too (DRF's default lets any authenticated user read).
+
+    On a detail route the check waits until the object has been found through the scope, so an object outside
+    the caller's region is a 404 for everyone, and a 403 only says "yours, but not this verb".
+    """
 
     perms_map = {**permissions.DjangoModelPermissions.perms_map,
                  "GET": ["%(app_label)s.view_%(model_name)s"],
                  "HEAD": ["%(app_label)s.view_%(model_name)s"],
                  "OPTIONS": []}
+
+    def has_permission(self, request, view):
+        if (view.lookup_url_kwarg or view.lookup_field) in view.kwargs:
+            return bool(request.user and request.user.is_authenticated)
+        return super().has_permission(request, view)
+
+    def has_object_permission(self, request, view, obj):
+        return super().has_permission(request, view)
 
 
 class ScopedViewSet(viewsets.ModelViewSet):

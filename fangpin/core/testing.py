@@ -126,3 +126,32 @@ def make_household(village, number: str | None = None, *, members: int = 2, hous
     household.refresh_summary()
     household.refresh_from_db()
     return household
+
+
+def all_url_names(urlconf=None) -> set[str]:
+    """Every named URL pattern (namespaced), so a test can insist each one is covered by the scope tests."""
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLResolver
+
+    names: set[str] = set()
+
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns)
+            elif p.name:
+                names.add(f"{namespace}{p.name}")
+
+    walk(get_resolver(urlconf).url_patterns, "")
+    return names
+
+
+def xlsx_rows(content: bytes) -> list[list]:
+    """The rows of the first sheet of an .xlsx download."""
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(content), read_only=True)
+    return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]

@@ -82,7 +82,15 @@ class ObjectListView(ScopedQuerysetMixin, PermissionRequiredMixin, SingleTableMi
         context["title"] = self.title or self.model._meta.verbose_name_plural
         context["can_export"] = not self.export_permission or self.request.user.has_perm(self.export_permission)
         context["add_url"] = self.get_add_url()
+        context["export_url"] = self._with_param("export", "xlsx")
+        context["count_url"] = self._with_param("count", "1")
         return context
+
+    def _with_param(self, key: str, value: str) -> str:
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params[key] = value
+        return f"{self.request.path}?{params.urlencode()}"
 
     def get_add_url(self) -> str | None:
         return None

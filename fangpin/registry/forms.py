@@ -8,9 +8,15 @@ from fangpin.registry.models import Household, HouseholdIncome, Person
 class ScopedModelForm(forms.ModelForm):
     """A model form whose choices are limited to what the user may see (regions, households)."""
 
+    label_suffix = ""
+
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            choices = getattr(field, "choices", None)
+            if isinstance(field, forms.ChoiceField) and choices and list(choices)[0][0] in ("", None):
+                field.choices = [("", "（未填）"), *list(choices)[1:]]
 
 
 class VillageChoiceField(forms.ModelChoiceField):
