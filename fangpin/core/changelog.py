@@ -54,6 +54,23 @@ def change_context(source: str, *, user: Any = None, request: Any = None, reason
         _current.reset(token)
 
 
+@contextlib.contextmanager
+def acting(user: Any) -> Iterator[ChangeContext]:
+    """Name `user` as the actor for changes made inside the block, keeping the current source and request id.
+
+    Services take the acting user as an argument; this makes their log entries name that user even when they
+    run from a shell, a command or a job, where no request carries one.
+    """
+    outer = current_context()
+    ctx = ChangeContext(source=outer.source, user=user, request=outer.request, request_id=outer.request_id,
+                        reason=outer.reason)
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
 class ChangeLoggedModel(models.Model):
     """Mixin: every save and delete of a subclass writes an ObjectChange.
 

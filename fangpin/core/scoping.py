@@ -76,7 +76,9 @@ def save_in_scope(obj: models.Model, user: Any, save: Callable[[], Any] | None =
 
     This is what stops a village clerk from moving a household into another village, for every model at once.
     """
-    with transaction.atomic():
+    from fangpin.core.changelog import acting
+
+    with transaction.atomic(), acting(user):
         (save or obj.save)()
         if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
             raise OutOfScopeError()

@@ -42,7 +42,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence], *, sheet_title: 
     ws.append(header_cells)
     for row in rows:
         ws.append([_cell(v) for v in row])
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")
+    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (handed to FileResponse, which closes it)
     wb.save(tmp)
     tmp.seek(0)
     return tmp

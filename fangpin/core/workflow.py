@@ -4,8 +4,8 @@ invariants, a conditional UPDATE so two officials acting at once cannot both win
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +69,7 @@ class Workflow:
             if reason:
                 raise TransitionRefused(reason)
         model = type(obj)
-        with transaction.atomic():
+        with transaction.atomic(), changelog.acting(user):
             before = changelog.serialize(obj)
             updated = model._base_manager.filter(pk=obj.pk, **{self.field: current}).update(**{self.field: t.target})
             if updated == 0:

@@ -1,7 +1,7 @@
 from fangpin.core.tables import ScopedTable
 from fangpin.core.views import ObjectListView
-from fangpin.geo.models import Region
 from fangpin.geo.filters import RegionFilterSet
+from fangpin.geo.models import Region
 
 
 class RegionTable(ScopedTable):

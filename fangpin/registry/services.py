@@ -14,9 +14,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
+from fangpin.core.changelog import acting
 from fangpin.core.scoping import save_in_scope
-from fangpin.registry.models import Household, HouseholdIncome, Person
 from fangpin.registry.choices import Relation
+from fangpin.registry.models import Household, HouseholdIncome, Person
 
 
 def _require(user: Any, perm: str) -> None:
@@ -38,7 +39,7 @@ def save_person(person: Person, *, user: Any) -> Person:
     previous_household_id = None
     if person.pk:
         previous_household_id = Person._base_manager.filter(pk=person.pk).values_list("household_id", flat=True).first()
-    with transaction.atomic():
+    with transaction.atomic(), acting(user):
         # Lock the household row so two clerks adding a head at once cannot both pass the one-head check.
         Household._base_manager.select_for_update().filter(pk=person.household_id).first()
         person.full_clean()
@@ -57,7 +58,7 @@ def delete_person(person: Person, *, user: Any) -> None:
     household = person.household
     if person.relation == Relation.HEAD and household.members.exclude(pk=person.pk).exists():
         raise ValidationError({"relation": "请先把其他成员改为新的户主，再删除原户主"})
-    with transaction.atomic():
+    with transaction.atomic(), acting(user):
         person.delete()
         household.refresh_summary()
 
@@ -65,7 +66,7 @@ def delete_person(person: Person, *, user: Any) -> None:
 def save_income(income: HouseholdIncome, *, user: Any) -> HouseholdIncome:
     """Create or update a year's income; net and per-capita income are computed, never typed."""
     _require(user, "registry.change_householdincome" if income.pk else "registry.add_householdincome")
-    with transaction.atomic():
+    with transaction.atomic(), acting(user):
         income.full_clean()
         save_in_scope(income, user)
         income.household.refresh_summary()
@@ -77,7 +78,7 @@ def delete_income(income: HouseholdIncome, *, user: Any) -> None:
     if not HouseholdIncome.objects.visible_to(user).filter(pk=income.pk).exists():
         raise PermissionDenied("记录不存在")
     household = income.household
-    with transaction.atomic():
+    with transaction.atomic(), acting(user):
         income.delete()
         household.refresh_summary()
 
