@@ -1,4 +1,4 @@
-from fangpin.core.changelog import _current, ChangeContext
+from fangpin.core.changelog import ChangeContext, _current
 
 
 class ChangeContextMiddleware:

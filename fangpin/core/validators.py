@@ -17,7 +17,7 @@ ID_CHECK_CHARS = "10X98765432"
 # GB/T 2260 province-level codes. County codes change over the years, so only the province is checked:
 # an ID issued under a since-abolished county code stays valid for life. 83 = residence permits (HK/MO/TW).
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"]
 )
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
