@@ -10,6 +10,8 @@ def pytest_configure(config):
 
     # Real password hashing costs ~0.3 s per user; the cast has nine.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The live server's thread must not keep a connection open, or PostgreSQL cannot drop the test database.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture

@@ -43,18 +43,41 @@ def ensure_data(backend: str, seed: int) -> None:
     subprocess.run([*fangpin, "migrate", "--verbosity", "0"], env=env, check=True)
     subprocess.run([*fangpin, "load-regions"], env=env, check=True, stdout=subprocess.DEVNULL)
     probe = subprocess.run(
-        [*fangpin, "shell", "-c", "from fangpin.registry.models import Person; print(Person.objects.count())"],
-        env=env, check=True, capture_output=True, text=True)
+        [
+            *fangpin,
+            "shell",
+            "-c",
+            "from fangpin.registry.models import Person; print(Person.objects.count())",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     if int(probe.stdout.strip() or 0) < 900_000:
         started = time.perf_counter()
         subprocess.run([*fangpin, "synth", "--scale", "city", "--seed", str(seed)], env=env, check=True)
         print(f"[{backend}] generated the city registry in {time.perf_counter() - started:.0f} s")
     if backend == "sqlite":
-        subprocess.run([*fangpin, "dbshell"], input="PRAGMA optimize;\nANALYZE;\n", text=True, env=env, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*fangpin, "dbshell"],
+            input="PRAGMA optimize;\nANALYZE;\n",
+            text=True,
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     else:
-        subprocess.run([*fangpin, "dbshell"], input="ANALYZE;\n", text=True, env=env, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*fangpin, "dbshell"],
+            input="ANALYZE;\n",
+            text=True,
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
 
 def measure(backend: str, requests: int) -> None:
@@ -78,14 +101,21 @@ def measure(backend: str, requests: int) -> None:
     rng = random.Random(7)
     village = Region.objects.filter(level="village").order_by("code").first()
     users = {}
-    for username, role, region in (("bench_city", "city", "421200"), ("bench_village", "village", village.code)):
+    for username, role, region in (
+        ("bench_city", "city", "421200"),
+        ("bench_village", "village", village.code),
+    ):
         users[username] = User.objects.filter(username=username).first() or create_user(
-            username, role=role, region_code=region, password="bench-pass-1")
+            username, role=role, region_code=region, password="bench-pass-1"
+        )
     persons = Person.objects.count()
     households = Household.objects.count()
     max_id = Household.objects.order_by("-id").values_list("id", flat=True).first()
-    sample_people = list(Person.objects.filter(pk__in=[rng.randint(1, persons) for _ in range(requests)])
-                         .values_list("name", "id_number"))
+    sample_people = list(
+        Person.objects.filter(pk__in=[rng.randint(1, persons) for _ in range(requests)]).values_list(
+            "name", "id_number"
+        )
+    )
     print(f"\n[{backend}] {persons:,} persons in {households:,} households")
     print(f"{'page':<44}{'user':<15}{'median ms':>10}{'p95 ms':>10}")
 
@@ -106,19 +136,30 @@ def measure(backend: str, requests: int) -> None:
     n = requests
     for username in users:
         run("household list, first page", username, ["/registry/households/"] * n)
-        run("filtered (exited, <8000, serious illness)", username,
-            ["/registry/households/?household_type=exited&income_below=8000&health=serious_illness"] * n)
+        run(
+            "filtered (exited, <8000, serious illness)",
+            username,
+            ["/registry/households/?household_type=exited&income_below=8000&health=serious_illness"] * n,
+        )
         run("search by name", username, [f"/registry/households/?q={name}" for name, _ in sample_people[:n]])
-        run("search by ID number", username, [f"/registry/households/?q={idn}" for _, idn in sample_people[:n]])
+        run(
+            "search by ID number",
+            username,
+            [f"/registry/households/?q={idn}" for _, idn in sample_people[:n]],
+        )
         run("list total (htmx count)", username, ["/registry/households/?count=1"] * min(n, 10))
         run("API list, first page", username, ["/api/households/"] * min(n, 10))
     city_ids = [rng.randint(1, max_id) for _ in range(n)]
     existing = set(Household.objects.filter(pk__in=city_ids).values_list("pk", flat=True))
-    run("household detail", "bench_city", [f"/registry/households/{pk}/" for pk in city_ids if pk in existing])
+    run(
+        "household detail", "bench_city", [f"/registry/households/{pk}/" for pk in city_ids if pk in existing]
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
@@ -131,8 +172,18 @@ def main() -> None:
     for backend in backends:
         ensure_data(backend, args.seed)
         # A fresh process per backend: settings read the database URL once, at start-up.
-        subprocess.run([sys.executable, __file__, "--backend", backend, "--requests", str(args.requests),
-                        "--measure-only"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--backend",
+                backend,
+                "--requests",
+                str(args.requests),
+                "--measure-only",
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

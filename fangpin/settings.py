@@ -44,8 +44,12 @@ if not SECRET_KEY:
     # A fresh machine must run `make demo` with no configuration; production sets the variable.
     SECRET_KEY = "fangpin-insecure-development-key-not-for-production"
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("FANGPIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("FANGPIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("FANGPIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("FANGPIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
 
 VAR_DIR = Path(os.environ.get("FANGPIN_VAR_DIR", Path.cwd() / "var")).resolve()
 EXPORT_MAX_ROWS = envint("FANGPIN_EXPORT_MAX_ROWS", 200_000)

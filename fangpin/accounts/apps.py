@@ -10,4 +10,5 @@ class AccountsConfig(AppConfig):
 
         from fangpin.accounts.roles import sync_role_groups
 
-        post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="fangpin-sync-roles")
+        # No sender: permissions of apps migrated after this one (registry) exist only at their post_migrate.
+        post_migrate.connect(sync_role_groups, dispatch_uid="fangpin-sync-roles")

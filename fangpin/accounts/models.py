@@ -30,7 +30,12 @@ class User(ChangeLoggedModel, AbstractUser):
     changelog_exclude = ("last_login", "password", "created_at", "updated_at")
 
     region = models.ForeignKey(
-        "geo.Region", verbose_name="所属区划", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        "geo.Region",
+        verbose_name="所属区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     department = models.CharField("所属部门", max_length=30, choices=Department.choices, blank=True)
     display_name = models.CharField("姓名", max_length=50, blank=True)
@@ -53,7 +58,9 @@ class User(ChangeLoggedModel, AbstractUser):
     def role_labels(self) -> str:
         from fangpin.accounts.roles import ROLES
 
-        return "、".join(ROLES[c].label for c in self.role_codes) or ("系统管理员" if self.is_superuser else "")
+        return "、".join(ROLES[c].label for c in self.role_codes) or (
+            "系统管理员" if self.is_superuser else ""
+        )
 
     @property
     def sees_personal_data(self) -> bool:

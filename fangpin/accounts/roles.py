@@ -11,9 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 REGISTRY_EDIT = (
-    "registry.add_household", "registry.change_household", "registry.view_household",
-    "registry.add_person", "registry.change_person", "registry.delete_person", "registry.view_person",
-    "registry.add_householdincome", "registry.change_householdincome", "registry.delete_householdincome",
+    "registry.add_household",
+    "registry.change_household",
+    "registry.view_household",
+    "registry.add_person",
+    "registry.change_person",
+    "registry.delete_person",
+    "registry.view_person",
+    "registry.add_householdincome",
+    "registry.change_householdincome",
+    "registry.delete_householdincome",
     "registry.view_householdincome",
 )
 REGISTRY_VIEW = ("registry.view_household", "registry.view_person", "registry.view_householdincome")
@@ -36,11 +43,34 @@ class Role:
 ROLES: dict[str, Role] = {
     r.code: r
     for r in [
-        Role("city", "市级管理员", ("city",), REGISTRY_EDIT + PERSONAL + EXPORT + (
-            "registry.cancel_household", "accounts.add_user", "accounts.change_user", "accounts.view_user",
-            "geo.add_region", "geo.change_region")),
-        Role("county", "县级防贫办", ("county",), REGISTRY_EDIT + PERSONAL + EXPORT + ("registry.cancel_household",)),
-        Role("township", "乡镇经办人", ("township",), REGISTRY_EDIT + PERSONAL + EXPORT + ("registry.cancel_household",)),
+        Role(
+            "city",
+            "市级管理员",
+            ("city",),
+            REGISTRY_EDIT
+            + PERSONAL
+            + EXPORT
+            + (
+                "registry.cancel_household",
+                "accounts.add_user",
+                "accounts.change_user",
+                "accounts.view_user",
+                "geo.add_region",
+                "geo.change_region",
+            ),
+        ),
+        Role(
+            "county",
+            "县级防贫办",
+            ("county",),
+            REGISTRY_EDIT + PERSONAL + EXPORT + ("registry.cancel_household",),
+        ),
+        Role(
+            "township",
+            "乡镇经办人",
+            ("township",),
+            REGISTRY_EDIT + PERSONAL + EXPORT + ("registry.cancel_household",),
+        ),
         Role("village", "村干部/驻村工作队", ("village",), REGISTRY_EDIT + PERSONAL + EXPORT),
         Role("department", "行业部门", ("city", "county"), REGISTRY_VIEW + PERSONAL + EXPORT),
         Role("supervisor", "纪检监督/审计", ("city", "county"), REGISTRY_VIEW + EXPORT),
@@ -50,7 +80,7 @@ ROLES: dict[str, Role] = {
 
 
 def sync_role_groups(**kwargs) -> None:
-    """Create or update one group per role with exactly its permissions (runs after every migrate)."""
+    """Create or update one group per role with exactly its permissions (runs after every app's migrate)."""
     from django.contrib.auth.models import Group, Permission
 
     for role in ROLES.values():
@@ -67,5 +97,8 @@ def sync_role_groups(**kwargs) -> None:
 def assign_role(user, role_code: str) -> None:
     from django.contrib.auth.models import Group
 
-    sync_role_groups()
-    user.groups.add(Group.objects.get(name=ROLES[role_code].group_name))
+    group = Group.objects.filter(name=ROLES[role_code].group_name).first()
+    if group is None or not group.permissions.exists():
+        sync_role_groups()
+        group = Group.objects.get(name=ROLES[role_code].group_name)
+    user.groups.add(group)

@@ -10,8 +10,9 @@ from fangpin.accounts.roles import ROLES, assign_role
 from fangpin.geo.models import Region
 
 
-def create_user(username: str, *, role: str, region_code: str, password: str, department: str = "",
-                display_name: str = "") -> User:
+def create_user(
+    username: str, *, role: str, region_code: str, password: str, department: str = "", display_name: str = ""
+) -> User:
     """Create a user with one role in one region, or raise ValidationError with a Chinese reason."""
     if role not in ROLES:
         raise ValidationError({"role": f"角色“{role}”不存在，可选：{', '.join(ROLES)}"})
@@ -21,10 +22,14 @@ def create_user(username: str, *, role: str, region_code: str, password: str, de
         raise ValidationError({"region": f"区划代码“{region_code}”不存在"})
     if region.level not in spec.levels:
         levels = "、".join(Region.Level(level).label for level in spec.levels)
-        raise ValidationError({"region": f"{spec.label}应属于{levels}级区划，“{region.name}”是{region.get_level_display()}"})
+        raise ValidationError(
+            {"region": f"{spec.label}应属于{levels}级区划，“{region.name}”是{region.get_level_display()}"}
+        )
     if role == "department":
         if department not in Department.values:
-            raise ValidationError({"department": f"行业部门用户须指定部门，可选：{', '.join(Department.values)}"})
+            raise ValidationError(
+                {"department": f"行业部门用户须指定部门，可选：{', '.join(Department.values)}"}
+            )
     elif department:
         raise ValidationError({"department": "只有行业部门用户需要指定部门"})
     if User.objects.filter(username=username).exists():

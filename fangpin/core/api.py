@@ -21,10 +21,12 @@ class ModelPermissions(permissions.DjangoModelPermissions):
     the caller's region is a 404 for everyone, and a 403 only says "yours, but not this verb".
     """
 
-    perms_map = {**permissions.DjangoModelPermissions.perms_map,
-                 "GET": ["%(app_label)s.view_%(model_name)s"],
-                 "HEAD": ["%(app_label)s.view_%(model_name)s"],
-                 "OPTIONS": []}
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+    }
 
     def has_permission(self, request, view):
         if (view.lookup_url_kwarg or view.lookup_field) in view.kwargs:
@@ -54,9 +56,12 @@ class ScopedViewSet(viewsets.ModelViewSet):
                 raise DjangoPermissionDenied("您的角色没有导出权限")
             queryset = self.filter_queryset(self.get_queryset())
             limit = settings.EXPORT_MAX_ROWS
-            if queryset[limit: limit + 1].exists():
-                return Response({"detail": f"结果超过 {limit:,} 行，请缩小筛选范围"}, status=400,
-                                content_type="application/json")
+            if queryset[limit : limit + 1].exists():
+                return Response(
+                    {"detail": f"结果超过 {limit:,} 行，请缩小筛选范围"},
+                    status=400,
+                    content_type="application/json",
+                )
             return Response(self.get_serializer(queryset, many=True).data)
         return super().list(request, *args, **kwargs)
 
@@ -107,7 +112,8 @@ class ScopedSlugRelatedField(serializers.SlugRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return self.queryset.model.objects.visible_to(getattr(request, "user", None)).filter(
-            **getattr(self, "extra_filter", {}))
+            **getattr(self, "extra_filter", {})
+        )
 
     def __init__(self, *args, extra_filter: dict | None = None, **kwargs):
         self.extra_filter = extra_filter or {}

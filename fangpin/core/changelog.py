@@ -44,7 +44,9 @@ def current_context() -> ChangeContext:
 
 
 @contextlib.contextmanager
-def change_context(source: str, *, user: Any = None, request: Any = None, reason: str = "") -> Iterator[ChangeContext]:
+def change_context(
+    source: str, *, user: Any = None, request: Any = None, reason: str = ""
+) -> Iterator[ChangeContext]:
     """Attribute every change made inside the block to `source` (and `user`, if given)."""
     ctx = ChangeContext(source=source, user=user, request=request, reason=reason)
     token = _current.set(ctx)
@@ -62,8 +64,13 @@ def acting(user: Any) -> Iterator[ChangeContext]:
     run from a shell, a command or a job, where no request carries one.
     """
     outer = current_context()
-    ctx = ChangeContext(source=outer.source, user=user, request=outer.request, request_id=outer.request_id,
-                        reason=outer.reason)
+    ctx = ChangeContext(
+        source=outer.source,
+        user=user,
+        request=outer.request,
+        request_id=outer.request_id,
+        reason=outer.reason,
+    )
     token = _current.set(ctx)
     try:
         yield ctx
@@ -158,7 +165,9 @@ def _log_delete(sender, instance, **kwargs) -> None:
     write_change(instance, "delete", serialize(instance), None)
 
 
-def log_bulk(model: type[models.Model], action: str, count: int, *, description: str = "", ids: list | None = None) -> None:
+def log_bulk(
+    model: type[models.Model], action: str, count: int, *, description: str = "", ids: list | None = None
+) -> None:
     """Record one bulk write (bulk_create / update() / delete()) that bypassed the per-object signals."""
     from fangpin.core.models import ObjectChange
 
@@ -182,6 +191,8 @@ def connect_signals() -> None:
 
     for model in apps.get_models():
         if issubclass(model, ChangeLoggedModel):
-            pre_save.connect(_snapshot_before, sender=model, dispatch_uid=f"changelog-pre-{model._meta.label}")
+            pre_save.connect(
+                _snapshot_before, sender=model, dispatch_uid=f"changelog-pre-{model._meta.label}"
+            )
             post_save.connect(_log_save, sender=model, dispatch_uid=f"changelog-post-{model._meta.label}")
             post_delete.connect(_log_delete, sender=model, dispatch_uid=f"changelog-del-{model._meta.label}")

@@ -23,17 +23,25 @@ class ObjectChange(models.Model):
 
     time = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     username = models.CharField("操作人账号", max_length=150, blank=True)
     request_id = models.CharField("请求编号", max_length=36, blank=True, db_index=True)
-    source = models.CharField("来源", max_length=100, help_text="web, api, command:NAME, import:ID, job:ID, system")
+    source = models.CharField(
+        "来源", max_length=100, help_text="web, api, command:NAME, import:ID, job:ID, system"
+    )
     action = models.CharField("动作", max_length=16, choices=Action.choices)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.BigIntegerField("对象编号", null=True, blank=True)
     object_repr = models.CharField("对象", max_length=200)
-    related_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    related_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     related_id = models.BigIntegerField(null=True, blank=True)
     before = models.JSONField("修改前", null=True, blank=True)
     after = models.JSONField("修改后", null=True, blank=True)
@@ -88,7 +96,11 @@ class StatusChange(models.Model):
     from_status = models.CharField("原状态", max_length=50)
     to_status = models.CharField("新状态", max_length=50)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     time = models.DateTimeField("时间", auto_now_add=True)

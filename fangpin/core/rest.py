@@ -33,8 +33,10 @@ class XlsxRenderer(renderers.BaseRenderer):
         if view is not None and hasattr(view, "get_serializer"):
             labels = {name: str(f.label or name) for name, f in view.get_serializer().fields.items()}
         keys = list(rows[0].keys()) if rows and isinstance(rows[0], dict) else list(labels)
-        handle = write_xlsx([labels.get(k, k) for k in keys],
-                            ([_flat(row.get(k)) for k in keys] for row in rows if isinstance(row, dict)))
+        handle = write_xlsx(
+            [labels.get(k, k) for k in keys],
+            ([_flat(row.get(k)) for k in keys] for row in rows if isinstance(row, dict)),
+        )
         return handle.read()
 
 

@@ -48,10 +48,14 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence], *, sheet_title: 
     return tmp
 
 
-def xlsx_response(header: Sequence[str], rows: Iterable[Sequence], filename: str, *, sheet_title: str = "清单"):
+def xlsx_response(
+    header: Sequence[str], rows: Iterable[Sequence], filename: str, *, sheet_title: str = "清单"
+):
     """An HTTP download of the rows as an .xlsx file named `filename` (Chinese names are fine)."""
     handle = write_xlsx(header, rows, sheet_title=sheet_title)
     return FileResponse(
-        handle, as_attachment=True, filename=filename,
+        handle,
+        as_attachment=True,
+        filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

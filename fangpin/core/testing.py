@@ -68,8 +68,19 @@ def build_tree() -> Tree:
     other_county = region("421224", "通山县", "county", city, is_poor_county=True)
     other_township = region("421224100", "通羊镇", "township", other_county)
     village_d = region("421224100201", "湄港村", "village", other_township, is_synthetic=True)
-    return Tree(province, city, county, township, village_a, village_b, township_2, village_c, other_county,
-                other_township, village_d)
+    return Tree(
+        province,
+        city,
+        county,
+        township,
+        village_a,
+        village_b,
+        township_2,
+        village_c,
+        other_county,
+        other_township,
+        village_d,
+    )
 
 
 CAST = {
@@ -90,14 +101,25 @@ def build_cast(tree: Tree) -> dict[str, Any]:
     from fangpin.accounts.services import create_user
 
     return {
-        username: create_user(username, role=role, region_code=getattr(tree, attr).code, password=PASSWORD,
-                              department=department)
+        username: create_user(
+            username,
+            role=role,
+            region_code=getattr(tree, attr).code,
+            password=PASSWORD,
+            department=department,
+        )
         for username, (role, attr, department) in CAST.items()
     }
 
 
-def make_household(village, number: str | None = None, *, members: int = 2, household_type: str = "exited",
-                   income: bool = True):
+def make_household(
+    village,
+    number: str | None = None,
+    *,
+    members: int = 2,
+    household_type: str = "exited",
+    income: bool = True,
+):
     """A valid household with a head (male), optionally a spouse, and a year's income; saved without a user."""
     from decimal import Decimal
 
@@ -105,24 +127,42 @@ def make_household(village, number: str | None = None, *, members: int = 2, hous
 
     number = number or f"{village.code}{next(_serial):04d}"
     household = Household.objects.create(
-        number=number, region=village, household_type=household_type, phone="13972100000",
+        number=number,
+        region=village,
+        household_type=household_type,
+        phone="13972100000",
         exit_year=2018 if household_type == "exited" else None,
         identification_standard="national" if household_type == "exited" else "",
-        address=f"{village.name}{number[-3:]}号", housing_grade="B",
+        address=f"{village.name}{number[-3:]}号",
+        housing_grade="B",
     )
-    people = [("head", "male", dt.date(1968, 5, 1)), ("spouse", "female", dt.date(1970, 3, 9)),
-              ("son", "male", dt.date(1995, 7, 20)), ("daughter", "female", dt.date(2012, 9, 1))][:members]
+    people = [
+        ("head", "male", dt.date(1968, 5, 1)),
+        ("spouse", "female", dt.date(1970, 3, 9)),
+        ("son", "male", dt.date(1995, 7, 20)),
+        ("daughter", "female", dt.date(2012, 9, 1)),
+    ][:members]
     for i, (relation, sex, birth) in enumerate(people):
         Person.objects.create(
-            household=household, id_number=make_id_number(village.code[:6], birth, sex),
-            name=["张建国", "李秀英", "张伟", "张丽"][i], relation=relation, education="junior" if i < 3 else "",
-            student_status="" if i < 3 else "primary", labour_skill="ordinary" if i < 3 else "none",
-            resident_medical=True, critical_illness=True,
+            household=household,
+            id_number=make_id_number(village.code[:6], birth, sex),
+            name=["张建国", "李秀英", "张伟", "张丽"][i],
+            relation=relation,
+            education="junior" if i < 3 else "",
+            student_status="" if i < 3 else "primary",
+            labour_skill="ordinary" if i < 3 else "none",
+            resident_medical=True,
+            critical_illness=True,
         )
     if income:
-        HouseholdIncome.objects.create(household=household, year=2025, wage=Decimal("30000"),
-                                       business=Decimal("5000"), transfer=Decimal("2000"),
-                                       business_cost=Decimal("1000"))
+        HouseholdIncome.objects.create(
+            household=household,
+            year=2025,
+            wage=Decimal("30000"),
+            business=Decimal("5000"),
+            transfer=Decimal("2000"),
+            business_cost=Decimal("1000"),
+        )
     household.refresh_summary()
     household.refresh_from_db()
     return household

@@ -17,11 +17,53 @@ ID_CHECK_CHARS = "10X98765432"
 # GB/T 2260 province-level codes. County codes change over the years, so only the province is checked:
 # an ID issued under a since-abolished county code stays valid for life. 83 = residence permits (HK/MO/TW).
 PROVINCE_CODES = frozenset(
-    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"]
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+    ]
 )
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
-_FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {"ｘ": "X", "Ｘ": "X", "x": "X", "－": "-", "＋": "+"}
+_FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
+    "ｘ": "X",
+    "Ｘ": "X",
+    "x": "X",
+    "－": "-",
+    "＋": "+",
+}
 _TRANSLATE = str.maketrans(_FULLWIDTH)
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b]+")
 
@@ -69,7 +111,9 @@ def parse_id_number(value: object, *, today: dt.date | None = None) -> IdNumber:
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise ValidationError(f"身份证号码中的出生日期“{number[6:14]}”不是有效日期", code="birth_date") from None
+        raise ValidationError(
+            f"身份证号码中的出生日期“{number[6:14]}”不是有效日期", code="birth_date"
+        ) from None
     today = today or dt.date.today()
     if birth > today:
         raise ValidationError(f"身份证号码中的出生日期 {birth:%Y-%m-%d} 晚于今天", code="birth_future")

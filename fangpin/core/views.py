@@ -69,7 +69,7 @@ class ObjectListView(ScopedQuerysetMixin, PermissionRequiredMixin, SingleTableMi
             return HttpResponseRedirect(request.path)
         qs = filterset.qs
         limit = settings.EXPORT_MAX_ROWS
-        if qs[limit: limit + 1].exists():
+        if qs[limit : limit + 1].exists():
             messages.error(request, f"结果超过 {limit:,} 行，请缩小筛选范围后再导出")
             return HttpResponseRedirect(request.get_full_path().replace("export=xlsx", ""))
         table = self.get_table_class()(qs, exclude=getattr(self, "export_exclude", ()), user=request.user)
@@ -80,10 +80,15 @@ class ObjectListView(ScopedQuerysetMixin, PermissionRequiredMixin, SingleTableMi
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title or self.model._meta.verbose_name_plural
-        context["can_export"] = not self.export_permission or self.request.user.has_perm(self.export_permission)
+        context["can_export"] = not self.export_permission or self.request.user.has_perm(
+            self.export_permission
+        )
         context["add_url"] = self.get_add_url()
         context["export_url"] = self._with_param("export", "xlsx")
         context["count_url"] = self._with_param("count", "1")
+        context["more_filters_used"] = any(
+            v for k, v in self.request.GET.items() if k not in ("q", "page", "sort")
+        )
         return context
 
     def _with_param(self, key: str, value: str) -> str:

@@ -48,7 +48,8 @@ class Workflow:
         """The steps `user` could take on `obj` now (used to draw the buttons)."""
         state = getattr(obj, self.field)
         return [
-            t for t in self.by_name.values()
+            t
+            for t in self.by_name.values()
             if state in t.source and (t.permission is None or user.has_perm(t.permission))
         ]
 
@@ -71,7 +72,9 @@ class Workflow:
         model = type(obj)
         with transaction.atomic(), changelog.acting(user):
             before = changelog.serialize(obj)
-            updated = model._base_manager.filter(pk=obj.pk, **{self.field: current}).update(**{self.field: t.target})
+            updated = model._base_manager.filter(pk=obj.pk, **{self.field: current}).update(
+                **{self.field: t.target}
+            )
             if updated == 0:
                 raise TransitionRefused("该记录已被他人修改，请刷新页面后重试")
             setattr(obj, self.field, t.target)

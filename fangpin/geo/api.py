@@ -10,8 +10,17 @@ class RegionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Region
-        fields = ["id", "code", "name", "level", "kind", "parent", "is_poor_county", "is_poor_village",
-                  "is_synthetic"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "level",
+            "kind",
+            "parent",
+            "is_poor_county",
+            "is_poor_village",
+            "is_synthetic",
+        ]
 
 
 class RegionViewSet(ScopedViewSet):

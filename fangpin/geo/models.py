@@ -37,9 +37,12 @@ class Region(ChangeLoggedModel, ScopedModel):
     code = models.CharField("区划代码", max_length=15, unique=True)
     name = models.CharField("名称", max_length=100)
     level = models.CharField("层级", max_length=10, choices=Level.choices)
-    kind = models.CharField("类型", max_length=20, blank=True, help_text="区/县/县级市、街道/镇/乡/农场/开发区、村/社区")
-    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    kind = models.CharField(
+        "类型", max_length=20, blank=True, help_text="区/县/县级市、街道/镇/乡/农场/开发区、村/社区"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField("路径", max_length=15, db_index=True)
     is_poor_county = models.BooleanField("曾为贫困县", default=False)
     poverty_exit_date = models.DateField("摘帽/出列日期", null=True, blank=True)

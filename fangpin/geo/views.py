@@ -7,7 +7,16 @@ from fangpin.geo.models import Region
 class RegionTable(ScopedTable):
     class Meta:
         model = Region
-        fields = ["code", "name", "level", "kind", "parent", "is_poor_county", "is_poor_village", "is_synthetic"]
+        fields = [
+            "code",
+            "name",
+            "level",
+            "kind",
+            "parent",
+            "is_poor_county",
+            "is_poor_village",
+            "is_synthetic",
+        ]
         attrs = {"class": "table"}
 
 
@@ -21,4 +30,3 @@ class RegionListView(ObjectListView):
 
     def get_queryset(self):
         return super().get_queryset().select_related("parent")
-

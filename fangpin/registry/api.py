@@ -12,18 +12,44 @@ from fangpin.registry.models import Household, HouseholdIncome, Person
 
 class HouseholdSerializer(serializers.ModelSerializer):
     region = ScopedSlugRelatedField(
-        slug_field="code", queryset=Region.objects.all(), extra_filter={"level": "village"}, label="所在村（区划代码）",
-        error_messages={"does_not_exist": "区划代码“{value}”不存在或不在您的管辖范围内",
-                        "invalid": "区划代码无效"})
-    phone = PersonalDataField(kind="phone", label="户联系电话", required=False, allow_blank=True, max_length=30)
+        slug_field="code",
+        queryset=Region.objects.all(),
+        extra_filter={"level": "village"},
+        label="所在村（区划代码）",
+        error_messages={
+            "does_not_exist": "区划代码“{value}”不存在或不在您的管辖范围内",
+            "invalid": "区划代码无效",
+        },
+    )
+    phone = PersonalDataField(
+        kind="phone", label="户联系电话", required=False, allow_blank=True, max_length=30
+    )
 
     class Meta:
         model = Household
         fields = [
-            "id", "number", "region", "natural_village", "household_type", "status", "exit_year",
-            "identification_standard", "phone", "address", "in_relocation_site", "relocation_site",
-            "is_military_family", "housing_grade", "water_quantity_ok", "water_quality_ok", "water_convenience_ok",
-            "water_reliability_ok", "member_count", "head_name", "income_year", "per_capita_income",
+            "id",
+            "number",
+            "region",
+            "natural_village",
+            "household_type",
+            "status",
+            "exit_year",
+            "identification_standard",
+            "phone",
+            "address",
+            "in_relocation_site",
+            "relocation_site",
+            "is_military_family",
+            "housing_grade",
+            "water_quantity_ok",
+            "water_quality_ok",
+            "water_convenience_ok",
+            "water_reliability_ok",
+            "member_count",
+            "head_name",
+            "income_year",
+            "per_capita_income",
         ]
         read_only_fields = ["status", "member_count", "head_name", "income_year", "per_capita_income"]
 
@@ -34,20 +60,49 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), label="所属户",
-                                                   error_messages={"does_not_exist": "农户“{pk_value}”不存在"})
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.all(),
+        label="所属户",
+        error_messages={"does_not_exist": "农户“{pk_value}”不存在"},
+    )
     id_number = PersonalDataField(kind="id_number", label="身份证号码", max_length=40)
     health = serializers.MultipleChoiceField(choices=Health.choices, label="健康状况", required=False)
 
     class Meta:
         model = Person
         fields = [
-            "id", "household", "id_number", "name", "sex", "birth_date", "relation", "ethnicity",
-            "political_status", "education", "student_status", "health", "disability_category",
-            "disability_grade", "disability_card", "labour_skill", "work_location", "work_months", "employer",
-            "public_post", "public_post_months", "resident_medical", "employee_medical", "critical_illness",
-            "commercial_medical", "resident_pension", "employee_pension", "dibao", "tekun", "left_behind_child",
-            "left_behind_elderly", "left_behind_woman",
+            "id",
+            "household",
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            "relation",
+            "ethnicity",
+            "political_status",
+            "education",
+            "student_status",
+            "health",
+            "disability_category",
+            "disability_grade",
+            "disability_card",
+            "labour_skill",
+            "work_location",
+            "work_months",
+            "employer",
+            "public_post",
+            "public_post_months",
+            "resident_medical",
+            "employee_medical",
+            "critical_illness",
+            "commercial_medical",
+            "resident_pension",
+            "employee_pension",
+            "dibao",
+            "tekun",
+            "left_behind_child",
+            "left_behind_elderly",
+            "left_behind_woman",
         ]
         read_only_fields = ["sex", "birth_date"]
 
@@ -70,20 +125,38 @@ class PersonSerializer(serializers.ModelSerializer):
                 probe.health = list(health)
             except Exception as exc:  # the model's own message
                 raise serializers.ValidationError({"health": exc.messages}) from None
-            attrs.update(chronic_disease=probe.chronic_disease, serious_illness=probe.serious_illness,
-                         disabled=probe.disabled)
+            attrs.update(
+                chronic_disease=probe.chronic_disease,
+                serious_illness=probe.serious_illness,
+                disabled=probe.disabled,
+            )
         return attrs
 
 
 class HouseholdIncomeSerializer(serializers.ModelSerializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), label="所属户",
-                                                   error_messages={"does_not_exist": "农户“{pk_value}”不存在"})
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.all(),
+        label="所属户",
+        error_messages={"does_not_exist": "农户“{pk_value}”不存在"},
+    )
 
     class Meta:
         model = HouseholdIncome
-        fields = ["id", "household", "year", "wage", "business", "property", "transfer", "business_cost",
-                  "claims_income", "compliant_out_of_pocket", "net_income", "household_size",
-                  "per_capita_net_income"]
+        fields = [
+            "id",
+            "household",
+            "year",
+            "wage",
+            "business",
+            "property",
+            "transfer",
+            "business_cost",
+            "claims_income",
+            "compliant_out_of_pocket",
+            "net_income",
+            "household_size",
+            "per_capita_net_income",
+        ]
         read_only_fields = ["net_income", "household_size", "per_capita_net_income"]
         validators = []  # (household, year) uniqueness is checked by the model with a Chinese message
 

@@ -60,16 +60,38 @@ class Relation(models.TextChoices):
     OTHER = "other", "其他"
 
 
-MALE_RELATIONS = frozenset({
-    Relation.SON, Relation.SON_IN_LAW, Relation.GRANDSON, Relation.DAUGHTERS_SON, Relation.FATHER,
-    Relation.WIFES_FATHER, Relation.HUSBANDS_FATHER, Relation.GRANDFATHER, Relation.MATERNAL_GRANDFATHER,
-    Relation.GREAT_GRANDSON, Relation.NEPHEW, Relation.UNCLE,
-})
-FEMALE_RELATIONS = frozenset({
-    Relation.DAUGHTER, Relation.DAUGHTER_IN_LAW, Relation.GRANDDAUGHTER, Relation.DAUGHTERS_DAUGHTER,
-    Relation.MOTHER, Relation.WIFES_MOTHER, Relation.HUSBANDS_MOTHER, Relation.GRANDMOTHER,
-    Relation.MATERNAL_GRANDMOTHER, Relation.GREAT_GRANDDAUGHTER, Relation.NIECE, Relation.SISTER_IN_LAW,
-})
+MALE_RELATIONS = frozenset(
+    {
+        Relation.SON,
+        Relation.SON_IN_LAW,
+        Relation.GRANDSON,
+        Relation.DAUGHTERS_SON,
+        Relation.FATHER,
+        Relation.WIFES_FATHER,
+        Relation.HUSBANDS_FATHER,
+        Relation.GRANDFATHER,
+        Relation.MATERNAL_GRANDFATHER,
+        Relation.GREAT_GRANDSON,
+        Relation.NEPHEW,
+        Relation.UNCLE,
+    }
+)
+FEMALE_RELATIONS = frozenset(
+    {
+        Relation.DAUGHTER,
+        Relation.DAUGHTER_IN_LAW,
+        Relation.GRANDDAUGHTER,
+        Relation.DAUGHTERS_DAUGHTER,
+        Relation.MOTHER,
+        Relation.WIFES_MOTHER,
+        Relation.HUSBANDS_MOTHER,
+        Relation.GRANDMOTHER,
+        Relation.MATERNAL_GRANDMOTHER,
+        Relation.GREAT_GRANDDAUGHTER,
+        Relation.NIECE,
+        Relation.SISTER_IN_LAW,
+    }
+)
 
 
 class Ethnicity(models.TextChoices):

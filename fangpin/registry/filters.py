@@ -9,8 +9,11 @@ from fangpin.geo.models import Region
 from fangpin.registry.choices import Health, HouseholdType, HousingGrade, LabourSkill, Relation, Sex
 from fangpin.registry.models import Household, HouseholdIncome, Person
 
-HEALTH_FLAGS = {Health.CHRONIC: "chronic_disease", Health.SERIOUS_ILLNESS: "serious_illness",
-                Health.DISABLED: "disabled"}
+HEALTH_FLAGS = {
+    Health.CHRONIC: "chronic_disease",
+    Health.SERIOUS_ILLNESS: "serious_illness",
+    Health.DISABLED: "disabled",
+}
 
 
 def region_subtree_q(field: str, code: str, user) -> Q | None:
@@ -38,22 +41,34 @@ def _looks_like_id(text: str) -> bool:
 
 
 class HouseholdFilterSet(ScopedFilterSet):
-    q = django_filters.CharFilter(label="搜索", method="search",
-                                  help_text="姓名、身份证号码或户编号")
+    q = django_filters.CharFilter(label="搜索", method="search", help_text="姓名、身份证号码或户编号")
     household_type = django_filters.ChoiceFilter(label="户类型", choices=HouseholdType.choices)
     status = django_filters.ChoiceFilter(label="状态", choices=Household.Status.choices)
-    income_below = django_filters.NumberFilter(label="人均纯收入低于（元）", field_name="per_capita_income",
-                                               lookup_expr="lt")
+    income_below = django_filters.NumberFilter(
+        label="人均纯收入低于（元）", field_name="per_capita_income", lookup_expr="lt"
+    )
     housing_grade = django_filters.MultipleChoiceFilter(label="危房等级", choices=HousingGrade.choices)
-    health = django_filters.ChoiceFilter(label="有成员健康状况为", choices=[
-        (c, label) for c, label in Health.choices if c != Health.HEALTHY], method="filter_health")
-    labour_skill = django_filters.ChoiceFilter(label="有成员劳动技能为", choices=LabourSkill.choices,
-                                               method="filter_labour")
+    health = django_filters.ChoiceFilter(
+        label="有成员健康状况为",
+        choices=[(c, label) for c, label in Health.choices if c != Health.HEALTHY],
+        method="filter_health",
+    )
+    labour_skill = django_filters.ChoiceFilter(
+        label="有成员劳动技能为", choices=LabourSkill.choices, method="filter_labour"
+    )
 
     class Meta:
         model = Household
-        fields = ["q", "region", "household_type", "status", "income_below", "housing_grade", "health",
-                  "labour_skill"]
+        fields = [
+            "q",
+            "region",
+            "household_type",
+            "status",
+            "income_below",
+            "housing_grade",
+            "health",
+            "labour_skill",
+        ]
 
     def search(self, queryset, name, value):
         text = normalize_digits(value)

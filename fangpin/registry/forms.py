@@ -25,18 +25,36 @@ class VillageChoiceField(forms.ModelChoiceField):
 
 
 class HouseholdForm(ScopedModelForm):
-    region = VillageChoiceField(label="所在村", queryset=Region.objects.none(),
-                                error_messages={"invalid_choice": "所选村不存在或不在您的管辖范围内"})
+    region = VillageChoiceField(
+        label="所在村",
+        queryset=Region.objects.none(),
+        error_messages={"invalid_choice": "所选村不存在或不在您的管辖范围内"},
+    )
 
     class Meta:
         model = Household
         fields = [
-            "number", "region", "natural_village", "household_type", "exit_year", "identification_standard",
-            "phone", "address", "in_relocation_site", "relocation_site", "is_military_family", "housing_grade",
-            "water_quantity_ok", "water_quality_ok", "water_convenience_ok", "water_reliability_ok",
+            "number",
+            "region",
+            "natural_village",
+            "household_type",
+            "exit_year",
+            "identification_standard",
+            "phone",
+            "address",
+            "in_relocation_site",
+            "relocation_site",
+            "is_military_family",
+            "housing_grade",
+            "water_quantity_ok",
+            "water_quality_ok",
+            "water_convenience_ok",
+            "water_reliability_ok",
         ]
-        widgets = {f: forms.NullBooleanSelect for f in (
-            "water_quantity_ok", "water_quality_ok", "water_convenience_ok", "water_reliability_ok")}
+        widgets = {
+            f: forms.NullBooleanSelect
+            for f in ("water_quantity_ok", "water_quality_ok", "water_convenience_ok", "water_reliability_ok")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,21 +66,55 @@ class HouseholdForm(ScopedModelForm):
 
 
 class PersonForm(ScopedModelForm):
-    health = forms.MultipleChoiceField(label="健康状况", choices=Health.choices, widget=forms.CheckboxSelectMultiple,
-                                       error_messages={"required": "请选择健康状况"})
+    health = forms.MultipleChoiceField(
+        label="健康状况",
+        choices=Health.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请选择健康状况"},
+    )
 
     class Meta:
         model = Person
         fields = [
-            "id_number", "name", "relation", "ethnicity", "political_status", "education", "student_status",
-            "disability_category", "disability_grade", "disability_card", "labour_skill", "work_location",
-            "work_months", "employer", "public_post", "public_post_months", "resident_medical",
-            "employee_medical", "critical_illness", "commercial_medical", "resident_pension", "employee_pension",
-            "dibao", "tekun", "left_behind_child", "left_behind_elderly", "left_behind_woman",
+            "id_number",
+            "name",
+            "relation",
+            "ethnicity",
+            "political_status",
+            "education",
+            "student_status",
+            "disability_category",
+            "disability_grade",
+            "disability_card",
+            "labour_skill",
+            "work_location",
+            "work_months",
+            "employer",
+            "public_post",
+            "public_post_months",
+            "resident_medical",
+            "employee_medical",
+            "critical_illness",
+            "commercial_medical",
+            "resident_pension",
+            "employee_pension",
+            "dibao",
+            "tekun",
+            "left_behind_child",
+            "left_behind_elderly",
+            "left_behind_woman",
         ]
 
-    field_order = ["id_number", "name", "relation", "ethnicity", "political_status", "education", "student_status",
-                   "health"]
+    field_order = [
+        "id_number",
+        "name",
+        "relation",
+        "ethnicity",
+        "political_status",
+        "education",
+        "student_status",
+        "health",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,5 +133,13 @@ class PersonForm(ScopedModelForm):
 class HouseholdIncomeForm(ScopedModelForm):
     class Meta:
         model = HouseholdIncome
-        fields = ["year", "wage", "business", "property", "transfer", "business_cost", "claims_income",
-                  "compliant_out_of_pocket"]
+        fields = [
+            "year",
+            "wage",
+            "business",
+            "property",
+            "transfer",
+            "business_cost",
+            "claims_income",
+            "compliant_out_of_pocket",
+        ]

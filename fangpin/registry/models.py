@@ -52,27 +52,48 @@ class Household(ChangeLoggedModel, ScopedModel):
         ACTIVE = "active", "在册"
         CANCELLED = "cancelled", "已注销"
 
-    WORKFLOW = Workflow([
-        Transition("cancel", "注销", (Status.ACTIVE,), Status.CANCELLED, "registry.cancel_household",
-                   comment_required=True),
-        Transition("restore", "恢复在册", (Status.CANCELLED,), Status.ACTIVE, "registry.cancel_household",
-                   comment_required=True),
-    ])
+    WORKFLOW = Workflow(
+        [
+            Transition(
+                "cancel",
+                "注销",
+                (Status.ACTIVE,),
+                Status.CANCELLED,
+                "registry.cancel_household",
+                comment_required=True,
+            ),
+            Transition(
+                "restore",
+                "恢复在册",
+                (Status.CANCELLED,),
+                Status.ACTIVE,
+                "registry.cancel_household",
+                comment_required=True,
+            ),
+        ]
+    )
 
-    number = models.CharField("户编号", max_length=20, unique=True, error_messages={"unique": "该户编号已存在"})
-    region = models.ForeignKey("geo.Region", verbose_name="所在村", on_delete=models.PROTECT, related_name="households")
+    number = models.CharField(
+        "户编号", max_length=20, unique=True, error_messages={"unique": "该户编号已存在"}
+    )
+    region = models.ForeignKey(
+        "geo.Region", verbose_name="所在村", on_delete=models.PROTECT, related_name="households"
+    )
     natural_village = models.CharField("自然村（组）", max_length=50, blank=True)
     household_type = models.CharField("户类型", max_length=10, choices=HouseholdType.choices, db_index=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     exit_year = models.PositiveSmallIntegerField("脱贫年度", null=True, blank=True)
-    identification_standard = models.CharField("识别标准", max_length=12, choices=IdentificationStandard.choices,
-                                               blank=True)
+    identification_standard = models.CharField(
+        "识别标准", max_length=12, choices=IdentificationStandard.choices, blank=True
+    )
     phone = MobileField("户联系电话", blank=True)
     address = models.CharField("家庭住址", max_length=200, blank=True)
     in_relocation_site = models.BooleanField("是否居住在易地扶贫搬迁集中安置区", default=False)
     relocation_site = models.CharField("安置区地址", max_length=200, blank=True)
     is_military_family = models.BooleanField("是否军烈属", default=False)
-    housing_grade = models.CharField("危房等级", max_length=1, choices=HousingGrade.choices, blank=True, db_index=True)
+    housing_grade = models.CharField(
+        "危房等级", max_length=1, choices=HousingGrade.choices, blank=True, db_index=True
+    )
     water_quantity_ok = models.BooleanField("水量达标", null=True, blank=True)
     water_quality_ok = models.BooleanField("水质达标", null=True, blank=True)
     water_convenience_ok = models.BooleanField("用水方便程度达标", null=True, blank=True)
@@ -80,8 +101,9 @@ class Household(ChangeLoggedModel, ScopedModel):
     member_count = models.PositiveSmallIntegerField("家庭人口数", default=0, editable=False)
     head_name = models.CharField("户主姓名", max_length=50, blank=True, editable=False, db_index=True)
     income_year = models.PositiveSmallIntegerField("收入年度", null=True, blank=True, editable=False)
-    per_capita_income = models.DecimalField("人均纯收入（元）", null=True, blank=True, editable=False, db_index=True,
-                                            **MONEY)
+    per_capita_income = models.DecimalField(
+        "人均纯收入（元）", null=True, blank=True, editable=False, db_index=True, **MONEY
+    )
     is_synthetic = models.BooleanField("合成数据", default=False, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -103,7 +125,12 @@ class Household(ChangeLoggedModel, ScopedModel):
     @property
     def water_safe(self) -> bool | None:
         """Safe only when all four indicators pass (spec §4.4); None while any is unknown."""
-        flags = [self.water_quantity_ok, self.water_quality_ok, self.water_convenience_ok, self.water_reliability_ok]
+        flags = [
+            self.water_quantity_ok,
+            self.water_quality_ok,
+            self.water_convenience_ok,
+            self.water_reliability_ok,
+        ]
         if any(f is False for f in flags):
             return False
         return None if any(f is None for f in flags) else True
@@ -115,7 +142,9 @@ class Household(ChangeLoggedModel, ScopedModel):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.region_id and self.region.level != "village":
-            errors["region"] = f"农户应登记在村（社区）一级，“{self.region.name}”是{self.region.get_level_display()}"
+            errors["region"] = (
+                f"农户应登记在村（社区）一级，“{self.region.name}”是{self.region.get_level_display()}"
+            )
         if self.household_type == HouseholdType.EXITED:
             if not self.exit_year:
                 errors["exit_year"] = "脱贫户必须填写脱贫年度"
@@ -142,7 +171,9 @@ class Household(ChangeLoggedModel, ScopedModel):
         self.income_year = latest.year if latest else None
         self.per_capita_income = latest.per_capita_net_income if latest else None
         type(self)._base_manager.filter(pk=self.pk).update(
-            member_count=self.member_count, head_name=self.head_name, income_year=self.income_year,
+            member_count=self.member_count,
+            head_name=self.head_name,
+            income_year=self.income_year,
             per_capita_income=self.per_capita_income,
         )
 
@@ -152,25 +183,31 @@ class Person(ChangeLoggedModel, ScopedModel):
 
     scope_field = "household__region"
 
-    household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.PROTECT, related_name="members")
-    id_number = IdNumberField("身份证号码", unique=True,
-                                 error_messages={"unique": "该身份证号码已在系统中登记"})
+    household = models.ForeignKey(
+        Household, verbose_name="所属户", on_delete=models.PROTECT, related_name="members"
+    )
+    id_number = IdNumberField(
+        "身份证号码", unique=True, error_messages={"unique": "该身份证号码已在系统中登记"}
+    )
     name = models.CharField("姓名", max_length=50, db_index=True)
     sex = models.CharField("性别", max_length=6, choices=Sex.choices, editable=False)
     birth_date = models.DateField("出生日期", editable=False)
     relation = models.CharField("与户主关系", max_length=24, choices=Relation.choices)
     ethnicity = models.CharField("民族", max_length=12, choices=Ethnicity.choices, default=Ethnicity.HAN)
-    political_status = models.CharField("政治面貌", max_length=20, choices=PoliticalStatus.choices,
-                                        default=PoliticalStatus.MASSES)
+    political_status = models.CharField(
+        "政治面貌", max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
+    )
     education = models.CharField("文化程度", max_length=20, choices=Education.choices, blank=True)
     student_status = models.CharField("在校生状况", max_length=24, choices=StudentStatus.choices, blank=True)
     chronic_disease = models.BooleanField("长期慢性病", default=False)
     serious_illness = models.BooleanField("患有大病", default=False)
     disabled = models.BooleanField("残疾", default=False)
-    disability_category = models.PositiveSmallIntegerField("残疾类别", choices=DisabilityCategory.choices, null=True,
-                                                           blank=True)
-    disability_grade = models.PositiveSmallIntegerField("残疾等级", choices=DisabilityGrade.choices, null=True,
-                                                        blank=True)
+    disability_category = models.PositiveSmallIntegerField(
+        "残疾类别", choices=DisabilityCategory.choices, null=True, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        "残疾等级", choices=DisabilityGrade.choices, null=True, blank=True
+    )
     disability_card = models.CharField("残疾人证号", max_length=20, blank=True)
     labour_skill = models.CharField("劳动技能", max_length=10, choices=LabourSkill.choices)
     work_location = models.CharField("务工所在地", max_length=16, choices=WorkLocation.choices, blank=True)
@@ -206,9 +243,15 @@ class Person(ChangeLoggedModel, ScopedModel):
 
     @property
     def health(self) -> list[str]:
-        codes = [c for c, flag in ((Health.CHRONIC, self.chronic_disease),
-                                   (Health.SERIOUS_ILLNESS, self.serious_illness),
-                                   (Health.DISABLED, self.disabled)) if flag]
+        codes = [
+            c
+            for c, flag in (
+                (Health.CHRONIC, self.chronic_disease),
+                (Health.SERIOUS_ILLNESS, self.serious_illness),
+                (Health.DISABLED, self.disabled),
+            )
+            if flag
+        ]
         return [str(c) for c in codes] or [str(Health.HEALTHY)]
 
     @health.setter
@@ -270,9 +313,15 @@ class Person(ChangeLoggedModel, ScopedModel):
         if ident:
             sex_label = Sex(ident.sex).label
             if self.relation in MALE_RELATIONS and ident.sex != Sex.MALE:
-                add("relation", f"与户主关系“{Relation(self.relation).label}”应为男性，身份证号码显示为{sex_label}")
+                add(
+                    "relation",
+                    f"与户主关系“{Relation(self.relation).label}”应为男性，身份证号码显示为{sex_label}",
+                )
             if self.relation in FEMALE_RELATIONS and ident.sex != Sex.FEMALE:
-                add("relation", f"与户主关系“{Relation(self.relation).label}”应为女性，身份证号码显示为{sex_label}")
+                add(
+                    "relation",
+                    f"与户主关系“{Relation(self.relation).label}”应为女性，身份证号码显示为{sex_label}",
+                )
         if self.household_id and self.relation in (Relation.HEAD, Relation.SPOUSE):
             others = Person._base_manager.filter(household_id=self.household_id).exclude(pk=self.pk)
             if self.relation == Relation.HEAD and others.filter(relation=Relation.HEAD).exists():
@@ -302,10 +351,16 @@ class HouseholdIncome(ChangeLoggedModel, ScopedModel):
 
     scope_field = "household__region"
 
-    household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.PROTECT, related_name="incomes")
-    year = models.PositiveSmallIntegerField("年度", validators=[
-        MinValueValidator(2014, message="年度应不早于2014年"),
-        MaxValueValidator(2100, message="年度无效")])
+    household = models.ForeignKey(
+        Household, verbose_name="所属户", on_delete=models.PROTECT, related_name="incomes"
+    )
+    year = models.PositiveSmallIntegerField(
+        "年度",
+        validators=[
+            MinValueValidator(2014, message="年度应不早于2014年"),
+            MaxValueValidator(2100, message="年度无效"),
+        ],
+    )
     wage = models.DecimalField("工资性收入", default=0, validators=NON_NEGATIVE, **MONEY)
     business = models.DecimalField("生产经营性收入", default=0, validators=NON_NEGATIVE, **MONEY)
     property = models.DecimalField("财产性收入", default=0, validators=NON_NEGATIVE, **MONEY)
@@ -324,8 +379,11 @@ class HouseholdIncome(ChangeLoggedModel, ScopedModel):
         verbose_name_plural = "家庭收入"
         ordering = ["household_id", "-year"]
         constraints = [
-            models.UniqueConstraint(fields=["household", "year"], name="one_income_per_household_year",
-                                    violation_error_message="该户该年度的收入已登记，请修改原记录"),
+            models.UniqueConstraint(
+                fields=["household", "year"],
+                name="one_income_per_household_year",
+                violation_error_message="该户该年度的收入已登记，请修改原记录",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -341,10 +399,17 @@ class HouseholdIncome(ChangeLoggedModel, ScopedModel):
             raise ValidationError({"household": "该户还没有家庭成员，无法计算人均纯收入"})
 
     def compute(self) -> None:
-        self.net_income = (Decimal(self.wage) + Decimal(self.business) + Decimal(self.property)
-                           + Decimal(self.transfer) - Decimal(self.business_cost))
+        self.net_income = (
+            Decimal(self.wage)
+            + Decimal(self.business)
+            + Decimal(self.property)
+            + Decimal(self.transfer)
+            - Decimal(self.business_cost)
+        )
         self.household_size = self.household.members.count() or 1
-        self.per_capita_net_income = (self.net_income / self.household_size).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        self.per_capita_net_income = (self.net_income / self.household_size).quantize(
+            Decimal("0.01"), ROUND_HALF_UP
+        )
 
     def save(self, *args, **kwargs):
         self.compute()

@@ -38,7 +38,9 @@ def save_person(person: Person, *, user: Any) -> Person:
     _require(user, "registry.change_person" if person.pk else "registry.add_person")
     previous_household_id = None
     if person.pk:
-        previous_household_id = Person._base_manager.filter(pk=person.pk).values_list("household_id", flat=True).first()
+        previous_household_id = (
+            Person._base_manager.filter(pk=person.pk).values_list("household_id", flat=True).first()
+        )
     with transaction.atomic(), acting(user):
         # Lock the household row so two clerks adding a head at once cannot both pass the one-head check.
         Household._base_manager.select_for_update().filter(pk=person.household_id).first()

@@ -13,8 +13,19 @@ class HouseholdTable(ScopedTable):
 
     class Meta:
         model = Household
-        fields = ["number", "head_name", "township", "region", "household_type", "member_count",
-                  "per_capita_income", "income_year", "housing_grade", "phone", "status"]
+        fields = [
+            "number",
+            "head_name",
+            "township",
+            "region",
+            "household_type",
+            "member_count",
+            "per_capita_income",
+            "income_year",
+            "housing_grade",
+            "phone",
+            "status",
+        ]
         attrs = {"class": "table"}
         empty_text = "没有符合条件的农户"
 
@@ -22,14 +33,26 @@ class HouseholdTable(ScopedTable):
 class PersonTable(ScopedTable):
     name = tables.Column(linkify=lambda record: record.household.get_absolute_url(), verbose_name="姓名")
     id_number = PersonalDataColumn(kind="id_number", verbose_name="身份证号码")
-    household = tables.Column(accessor="household__number", verbose_name="户编号",
-                              linkify=lambda record: record.household.get_absolute_url())
+    household = tables.Column(
+        accessor="household__number",
+        verbose_name="户编号",
+        linkify=lambda record: record.household.get_absolute_url(),
+    )
     village = tables.Column(accessor="household__region__name", verbose_name="村", orderable=False)
     health = tables.Column(accessor="health_display", verbose_name="健康状况", orderable=False)
 
     class Meta:
         model = Person
-        fields = ["name", "id_number", "sex", "birth_date", "relation", "household", "village", "labour_skill",
-                  "health"]
+        fields = [
+            "name",
+            "id_number",
+            "sex",
+            "birth_date",
+            "relation",
+            "household",
+            "village",
+            "labour_skill",
+            "health",
+        ]
         attrs = {"class": "table"}
         empty_text = "没有符合条件的人员"

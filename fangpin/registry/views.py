@@ -39,7 +39,11 @@ class HouseholdListView(ObjectListView):
         return super().get_queryset().select_related("region__parent")
 
     def get_add_url(self):
-        return reverse("registry:household_add") if self.request.user.has_perm("registry.add_household") else None
+        return (
+            reverse("registry:household_add")
+            if self.request.user.has_perm("registry.add_household")
+            else None
+        )
 
 
 class PersonListView(ObjectListView):
@@ -88,7 +92,9 @@ class HouseholdChildEditView(ObjectEditView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.household = get_object_or_404(Household.objects.visible_to(request.user), pk=kwargs["household_pk"])
+        self.household = get_object_or_404(
+            Household.objects.visible_to(request.user), pk=kwargs["household_pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -126,7 +132,9 @@ class HouseholdTransitionView(LoginRequiredMixin, View):
         if name not in Household.WORKFLOW.by_name:
             raise PermissionDenied("操作不存在")
         try:
-            Household.WORKFLOW.apply(household, name, user=request.user, comment=request.POST.get("comment", ""))
+            Household.WORKFLOW.apply(
+                household, name, user=request.user, comment=request.POST.get("comment", "")
+            )
             messages.success(request, f"已{Household.WORKFLOW.by_name[name].label}")
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))

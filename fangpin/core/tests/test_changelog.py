@@ -22,9 +22,19 @@ from fangpin.registry.models import Household, Person
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The cast hashes nine passwords per test; the production hasher would make this file take minutes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fast_roles(monkeypatch):
+    """Speed only, no behaviour change: building the cast re-syncs every role group once per user (nine
+    times); syncing once per test gives the same users, groups and permissions."""
+    from fangpin.accounts import roles
+
+    original, done = roles.sync_role_groups, []
+
+    def sync_once(**kwargs):
+        if not done:
+            original(**kwargs)
+            done.append(True)
+
+    monkeypatch.setattr(roles, "sync_role_groups", sync_once)
 
 
 def ct(model) -> ContentType:
@@ -47,11 +57,19 @@ def household_form_data(h: Household, **overrides) -> dict:
         return {None: "unknown", True: "true", False: "false"}[value]
 
     data = {
-        "region": h.region_id, "natural_village": h.natural_village, "household_type": h.household_type,
-        "exit_year": h.exit_year or "", "identification_standard": h.identification_standard, "phone": h.phone,
-        "address": h.address, "relocation_site": h.relocation_site, "housing_grade": h.housing_grade,
-        "water_quantity_ok": nb(h.water_quantity_ok), "water_quality_ok": nb(h.water_quality_ok),
-        "water_convenience_ok": nb(h.water_convenience_ok), "water_reliability_ok": nb(h.water_reliability_ok),
+        "region": h.region_id,
+        "natural_village": h.natural_village,
+        "household_type": h.household_type,
+        "exit_year": h.exit_year or "",
+        "identification_standard": h.identification_standard,
+        "phone": h.phone,
+        "address": h.address,
+        "relocation_site": h.relocation_site,
+        "housing_grade": h.housing_grade,
+        "water_quantity_ok": nb(h.water_quantity_ok),
+        "water_quality_ok": nb(h.water_quality_ok),
+        "water_convenience_ok": nb(h.water_convenience_ok),
+        "water_reliability_ok": nb(h.water_reliability_ok),
     }
     for flag in ("in_relocation_site", "is_military_family"):
         if getattr(h, flag):
@@ -62,7 +80,9 @@ def household_form_data(h: Household, **overrides) -> dict:
 
 def api_client_for(user) -> APIClient:
     client = APIClient()
-    response = client.post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
+    response = client.post(
+        "/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 200, response.content
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     return client
@@ -79,7 +99,9 @@ def test_web_edit_leaves_one_correct_entry(cast, households):
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
     total = ObjectChange.objects.count()
-    response = client.post(f"/registry/households/{h.pk}/edit/", household_form_data(h, address="大坪村一组8号"))
+    response = client.post(
+        f"/registry/households/{h.pk}/edit/", household_form_data(h, address="大坪村一组8号")
+    )
     assert response.status_code == 302, getattr(response, "context", None) and response.context["form"].errors
     assert ObjectChange.objects.count() == total + 1
     change = changes_of(h).latest("id")
@@ -141,14 +163,25 @@ def test_api_create_of_a_person_is_logged_on_the_household(cast, households):
     h = households["a"]
     user = cast["village_cadre"]
     client = api_client_for(user)
-    from fangpin.core.testing import make_id_number
     import datetime as dt
 
+    from fangpin.core.testing import make_id_number
+
     number = make_id_number("421223", dt.date(2001, 4, 5), "male")
-    response = client.post("/api/persons/", {
-        "household": h.pk, "id_number": number, "name": "张小军", "relation": "son", "education": "senior",
-        "labour_skill": "ordinary", "resident_medical": True, "critical_illness": True,
-    }, format="json")
+    response = client.post(
+        "/api/persons/",
+        {
+            "household": h.pk,
+            "id_number": number,
+            "name": "张小军",
+            "relation": "son",
+            "education": "senior",
+            "labour_skill": "ordinary",
+            "resident_medical": True,
+            "critical_illness": True,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     person = Person.objects.get(id_number=number)
     [change] = changes_of(person)
@@ -161,7 +194,9 @@ def test_api_create_of_a_person_is_logged_on_the_household(cast, households):
 
 def test_management_command_is_logged_as_the_command(tree):
     total = ObjectChange.objects.count()
-    call_command("createuser", "new_clerk", role="village", region=tree.village_a.code, password="a-long-password")
+    call_command(
+        "createuser", "new_clerk", role="village", region=tree.village_a.code, password="a-long-password"
+    )
     from fangpin.accounts.models import User
 
     user = User.objects.get(username="new_clerk")
@@ -261,8 +296,9 @@ def test_person_edit_via_web_appears_on_the_household_timeline_and_page(cast, ho
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
     total = ObjectChange.objects.count()
-    response = client.post(f"/registry/households/{h.pk}/members/{spouse.pk}/edit/",
-                           person_form_data(spouse, name="李秀兰"))
+    response = client.post(
+        f"/registry/households/{h.pk}/members/{spouse.pk}/edit/", person_form_data(spouse, name="李秀兰")
+    )
     assert response.status_code == 302, response.context and response.context["form"].errors
     assert ObjectChange.objects.count() == total + 1
     change = changes_of(spouse).latest("id")
@@ -274,7 +310,7 @@ def test_person_edit_via_web_appears_on_the_household_timeline_and_page(cast, ho
     assert change in services.household_history(h)
 
     page = client.get(f"/registry/households/{h.pk}/").content.decode()
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert "李秀英" in history and "李秀兰" in history
     assert user.username in history
 
@@ -382,8 +418,11 @@ def _cancel(h, user):
     return Household, h.pk
 
 
-@pytest.mark.parametrize("action", [_edit_household, _edit_person, _delete_person, _cancel],
-                         ids=["save_household", "save_person", "delete_person", "cancel_household"])
+@pytest.mark.parametrize(
+    "action",
+    [_edit_household, _edit_person, _delete_person, _cancel],
+    ids=["save_household", "save_person", "delete_person", "cancel_household"],
+)
 def test_service_call_outside_a_request_logs_the_acting_user(cast, households, action):
     """A service takes the acting user as an argument; its log entry must name them even from a shell or job."""
     user = cast["county_officer"]
@@ -429,7 +468,9 @@ def test_restore_after_cancel(cast, households):
     h.refresh_from_db()
     assert h.status == "active"
     assert [(s.transition, s.from_status, s.to_status) for s in status_changes(h).order_by("id")] == [
-        ("cancel", "active", "cancelled"), ("restore", "cancelled", "active")]
+        ("cancel", "active", "cancelled"),
+        ("restore", "cancelled", "active"),
+    ]
 
 
 def test_village_cadre_may_not_cancel(cast, households):
@@ -519,4 +560,16 @@ def test_web_transition_by_county_officer_is_recorded_with_request(cast, househo
     change = changes_of(h).latest("id")
     assert change.source == "web" and change.request_id == response["X-Request-ID"]
     page = client.get(f"/registry/households/{h.pk}/").content.decode()
-    assert "全户迁出" in page[page.index('id="history"'):]
+    assert "全户迁出" in page[page.index('id="history"') :]
+
+
+def test_refused_command_changes_nothing_and_says_why_in_chinese(tree):
+    from django.core.management.base import CommandError
+
+    from fangpin.accounts.models import User
+
+    users, total = User.objects.count(), ObjectChange.objects.count()
+    with pytest.raises(CommandError) as exc:
+        call_command("createuser", "bad_clerk", role="village", region="999999", password="a-long-password")
+    assert "区划" in str(exc.value)
+    assert User.objects.count() == users and ObjectChange.objects.count() == total

@@ -13,9 +13,17 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 def test_pages_load_nothing_from_outside(client, cast, households):
     client.login(username="county_officer", password=PASSWORD)
     h = households["a"]
-    for url in ["/login/", "/", "/registry/households/", f"/registry/households/{h.pk}/",
-                f"/registry/households/{h.pk}/edit/", "/registry/persons/", "/geo/regions/", "/api/docs/",
-                "/api/redoc/"]:
+    for url in [
+        "/login/",
+        "/",
+        "/registry/households/",
+        f"/registry/households/{h.pk}/",
+        f"/registry/households/{h.pk}/edit/",
+        "/registry/persons/",
+        "/geo/regions/",
+        "/api/docs/",
+        "/api/redoc/",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
@@ -35,9 +43,15 @@ def test_openapi_schema_lists_the_resources(client, cast):
 
 
 def test_token_endpoint(client, cast):
-    response = client.post("/api/auth/token/", {"username": "village_cadre", "password": PASSWORD},
-                           content_type="application/json")
+    response = client.post(
+        "/api/auth/token/",
+        {"username": "village_cadre", "password": PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 200 and len(response.json()["token"]) == 40
-    bad = client.post("/api/auth/token/", {"username": "village_cadre", "password": "wrong"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/auth/token/",
+        {"username": "village_cadre", "password": "wrong"},
+        content_type="application/json",
+    )
     assert bad.status_code == 400

@@ -31,9 +31,15 @@ from fangpin.core.validators import (
 # --------------------------------------------------------------------------------------------------------------
 
 # GB/T 2260 province-level codes (mainland, Taiwan, Hong Kong, Macao).
-PROVINCES = (
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82"
-).split()
+PROVINCES = [
+    *("11", "12", "13", "14", "15"),  # 华北
+    *("21", "22", "23"),  # 东北
+    *("31", "32", "33", "34", "35", "36", "37"),  # 华东
+    *("41", "42", "43", "44", "45", "46"),  # 中南
+    *("50", "51", "52", "53", "54"),  # 西南
+    *("61", "62", "63", "64", "65"),  # 西北
+    *("71", "81", "82"),  # 台湾、香港、澳门
+]
 NOT_PROVINCES = sorted({f"{i:02d}" for i in range(100)} - set(PROVINCES) - {"83"})  # 83: residence permits
 WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 CHECK = "10X98765432"
@@ -42,7 +48,7 @@ TODAY = dt.date.today()
 
 
 def check_char(first17: str) -> str:
-    return CHECK[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+    return CHECK[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
 def with_check(first17: str) -> str:
@@ -172,7 +178,7 @@ def test_every_single_character_corruption_fails(number):
         for ch in alphabet:
             if ch == number[pos]:
                 continue
-            corrupted = number[:pos] + ch + number[pos + 1:]
+            corrupted = number[:pos] + ch + number[pos + 1 :]
             with pytest.raises(ValidationError):
                 parse_id_number(corrupted)
             with pytest.raises(ValidationError):
@@ -181,7 +187,7 @@ def test_every_single_character_corruption_fails(number):
 
 @given(valid_ids(), st.integers(0, 16), st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZxyz-_.*/"))
 def test_a_letter_or_symbol_in_the_first_17_characters_fails(number, pos, ch):
-    corrupted = number[:pos] + ch + number[pos + 1:]
+    corrupted = number[:pos] + ch + number[pos + 1 :]
     with pytest.raises(ValidationError):
         parse_id_number(corrupted)
 
@@ -211,15 +217,18 @@ def test_any_code_outside_the_province_list_fails(province, rest, birth, seq):
         parse_id_number(with_check(f"{province}{rest}{birth:%Y%m%d}{seq}"))
 
 
-@pytest.mark.parametrize("yyyymmdd", [
-    "19800230",  # 30 February
-    "19801301",  # month 13
-    "19800001",  # month 0
-    "19800100",  # day 0
-    "19800431",  # 31 April
-    "19010229",  # 29 February in a common year
-    "19001301",
-])
+@pytest.mark.parametrize(
+    "yyyymmdd",
+    [
+        "19800230",  # 30 February
+        "19801301",  # month 13
+        "19800001",  # month 0
+        "19800100",  # day 0
+        "19800431",  # 31 April
+        "19010229",  # 29 February in a common year
+        "19001301",
+    ],
+)
 def test_impossible_birth_dates_fail_and_say_so(yyyymmdd):
     number = with_check(f"421223{yyyymmdd}123")
     with pytest.raises(ValidationError) as exc:
@@ -278,8 +287,12 @@ def test_empty_id_numbers_fail(value):
 
 
 def test_messages_are_chinese():
-    bad = [id_for(dt.date(1980, 1, 1))[:17] + ("0" if id_for(dt.date(1980, 1, 1))[17] != "0" else "1"),
-           "12345", id_for(dt.date(1980, 1, 1), province="99"), with_check("42122319801301123")]
+    bad = [
+        id_for(dt.date(1980, 1, 1))[:17] + ("0" if id_for(dt.date(1980, 1, 1))[17] != "0" else "1"),
+        "12345",
+        id_for(dt.date(1980, 1, 1), province="99"),
+        with_check("42122319801301123"),
+    ]
     for number in bad:
         with pytest.raises(ValidationError) as exc:
             parse_id_number(number)
@@ -290,8 +303,11 @@ def test_messages_are_chinese():
 # Mobile numbers
 # --------------------------------------------------------------------------------------------------------------
 
-mobiles = st.builds(lambda second, rest: f"1{second}{rest}", st.sampled_from("3456789"),
-                    st.text(alphabet="0123456789", min_size=9, max_size=9))
+mobiles = st.builds(
+    lambda second, rest: f"1{second}{rest}",
+    st.sampled_from("3456789"),
+    st.text(alphabet="0123456789", min_size=9, max_size=9),
+)
 
 
 @st.composite
@@ -320,19 +336,22 @@ def test_mobiles_typed_with_plus86_spaces_or_full_width_digits_pass_and_normalis
     assert normalize_mobile(typed) == number
 
 
-@pytest.mark.parametrize("value", [
-    "1397210000",       # 10 digits
-    "139721000001",     # 12 digits
-    "12972100000",      # second digit 2
-    "11972100000",      # second digit 1
-    "10972100000",      # second digit 0
-    "23972100000",      # does not start with 1
-    "0715-3321234",     # a landline
-    "1397210000a",      # a letter
-    "一三九七二一〇〇〇〇〇",  # Chinese numerals
-    "+85 13972100000",  # another country code
-    "+86 1397210000",   # +86 and then only 10 digits
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1397210000",  # 10 digits
+        "139721000001",  # 12 digits
+        "12972100000",  # second digit 2
+        "11972100000",  # second digit 1
+        "10972100000",  # second digit 0
+        "23972100000",  # does not start with 1
+        "0715-3321234",  # a landline
+        "1397210000a",  # a letter
+        "一三九七二一〇〇〇〇〇",  # Chinese numerals
+        "+85 13972100000",  # another country code
+        "+86 1397210000",  # +86 and then only 10 digits
+    ],
+)
 def test_invalid_mobiles_fail_with_a_chinese_message(value):
     with pytest.raises(ValidationError) as exc:
         validate_mobile(value)
@@ -364,7 +383,9 @@ def test_valid_disability_cards_pass(number, category, grade):
     validate_disability_card(f"{number}{category}{grade}")
 
 
-@given(valid_ids().flatmap(lambda n: st.tuples(st.just(n), typed_forms(n))), st.integers(1, 7), st.integers(1, 4))
+@given(
+    valid_ids().flatmap(lambda n: st.tuples(st.just(n), typed_forms(n))), st.integers(1, 7), st.integers(1, 4)
+)
 def test_disability_cards_are_normalised_first(pair, category, grade):
     number, typed = pair
     ident, _, _ = parse_disability_card(f"{typed}{FULLWIDTH[str(category)]} {grade} ")
@@ -388,7 +409,7 @@ def test_disability_grade_outside_1_to_4_fails(number, category, grade):
 @given(valid_ids(), st.integers(0, 17), st.integers(1, 7), st.integers(1, 4))
 def test_disability_card_with_a_corrupted_id_part_fails(number, pos, category, grade):
     ch = "0123456789X"[(("0123456789X".index(number[pos]) + 1) % (11 if pos == 17 else 10))]
-    corrupted = number[:pos] + ch + number[pos + 1:]
+    corrupted = number[:pos] + ch + number[pos + 1 :]
     with pytest.raises(ValidationError):
         parse_disability_card(f"{corrupted}{category}{grade}")
 
@@ -466,7 +487,11 @@ def test_id_model_field_rejects_invalid_numbers_in_chinese():
     from fangpin.registry.models import Person
 
     field = Person._meta.get_field("id_number")
-    for bad in ("4212231980010112", id_for(dt.date(1980, 1, 1), province="99"), with_check("42122319800230123")):
+    for bad in (
+        "4212231980010112",
+        id_for(dt.date(1980, 1, 1), province="99"),
+        with_check("42122319800230123"),
+    ):
         with pytest.raises(ValidationError) as exc:
             field.clean(bad, Person())
         assert "身份证" in messages(exc)
@@ -491,22 +516,45 @@ def test_mobile_model_field_rejects_10_digits():
 
 
 @pytest.fixture
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fast_roles(monkeypatch):
+    """Speed only, no behaviour change: building the cast re-syncs every role group once per user (nine
+    times); syncing once per test gives the same users, groups and permissions."""
+    from fangpin.accounts import roles
+
+    original, done = roles.sync_role_groups, []
+
+    def sync_once(**kwargs):
+        if not done:
+            original(**kwargs)
+            done.append(True)
+
+    monkeypatch.setattr(roles, "sync_role_groups", sync_once)
 
 
 def _person_form_data(id_number: str, **overrides) -> dict:
     data = {
-        "id_number": id_number, "name": "张小明", "relation": "son", "ethnicity": "han",
-        "political_status": "masses", "education": "junior", "student_status": "", "health": ["healthy"],
-        "labour_skill": "ordinary", "work_location": "", "work_months": "0", "employer": "", "public_post": "",
-        "public_post_months": "0", "resident_medical": "on", "critical_illness": "on",
+        "id_number": id_number,
+        "name": "张小明",
+        "relation": "son",
+        "ethnicity": "han",
+        "political_status": "masses",
+        "education": "junior",
+        "student_status": "",
+        "health": ["healthy"],
+        "labour_skill": "ordinary",
+        "work_location": "",
+        "work_months": "0",
+        "employer": "",
+        "public_post": "",
+        "public_post_months": "0",
+        "resident_medical": "on",
+        "critical_illness": "on",
     }
     data.update(overrides)
     return data
 
 
-def test_person_form_accepts_an_id_typed_with_spaces_and_lower_case_x(fast_passwords, cast, households):
+def test_person_form_accepts_an_id_typed_with_spaces_and_lower_case_x(fast_roles, cast, households):
     from fangpin.registry import services
     from fangpin.registry.forms import PersonForm
     from fangpin.registry.models import Person
@@ -527,39 +575,48 @@ def test_person_form_accepts_an_id_typed_with_spaces_and_lower_case_x(fast_passw
     assert person.sex == "male"
 
 
-def test_person_form_accepts_full_width_digits(fast_passwords, cast, households):
+def test_person_form_accepts_full_width_digits(fast_roles, cast, households):
     from fangpin.registry.forms import PersonForm
     from fangpin.registry.models import Person
 
     number = with_check("42122320010203001")  # 17th digit 1: male
     typed = "".join(FULLWIDTH.get(c, c) for c in number)
-    form = PersonForm(_person_form_data(typed), instance=Person(household=households["a"]),
-                      user=cast["village_cadre"])
+    form = PersonForm(
+        _person_form_data(typed), instance=Person(household=households["a"]), user=cast["village_cadre"]
+    )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["id_number"] == number
 
 
-def test_person_form_rejects_a_bad_id_on_the_id_field_in_chinese(fast_passwords, cast, households):
+def test_person_form_rejects_a_bad_id_on_the_id_field_in_chinese(fast_roles, cast, households):
     from fangpin.registry.forms import PersonForm
     from fangpin.registry.models import Person
 
     number = with_check("42122320010203001")
     bad = number[:17] + ("0" if number[17] != "0" else "1")
-    form = PersonForm(_person_form_data(bad), instance=Person(household=households["a"]), user=cast["village_cadre"])
+    form = PersonForm(
+        _person_form_data(bad), instance=Person(household=households["a"]), user=cast["village_cadre"]
+    )
     assert not form.is_valid()
     assert "id_number" in form.errors
     assert "身份证" in " ".join(form.errors["id_number"])
 
 
-def test_household_form_accepts_a_phone_typed_with_plus86_and_spaces(fast_passwords, cast, households):
+def test_household_form_accepts_a_phone_typed_with_plus86_and_spaces(fast_roles, cast, households):
     from fangpin.registry.forms import HouseholdForm
 
     h = households["a"]
     data = {
-        "region": h.region_id, "household_type": h.household_type, "exit_year": h.exit_year,
-        "identification_standard": h.identification_standard, "phone": "+86 139 7210 0099",
-        "address": h.address, "housing_grade": h.housing_grade,
-        "water_quantity_ok": "unknown", "water_quality_ok": "unknown", "water_convenience_ok": "unknown",
+        "region": h.region_id,
+        "household_type": h.household_type,
+        "exit_year": h.exit_year,
+        "identification_standard": h.identification_standard,
+        "phone": "+86 139 7210 0099",
+        "address": h.address,
+        "housing_grade": h.housing_grade,
+        "water_quantity_ok": "unknown",
+        "water_quality_ok": "unknown",
+        "water_convenience_ok": "unknown",
         "water_reliability_ok": "unknown",
     }
     form = HouseholdForm(data, instance=h, user=cast["village_cadre"])
@@ -569,6 +626,15 @@ def test_household_form_accepts_a_phone_typed_with_plus86_and_spaces(fast_passwo
 
 def test_module_exposes_the_documented_helpers():
     # The names other modules (forms, API, imports) rely on.
-    for name in ("parse_id_number", "validate_id_number", "validate_mobile", "normalize_mobile",
-                 "parse_disability_card", "validate_disability_card", "mask_id_number", "mask_mobile", "mask_name"):
+    for name in (
+        "parse_id_number",
+        "validate_id_number",
+        "validate_mobile",
+        "normalize_mobile",
+        "parse_disability_card",
+        "validate_disability_card",
+        "mask_id_number",
+        "mask_mobile",
+        "mask_name",
+    ):
         assert callable(getattr(v, name))

@@ -9,8 +9,26 @@ from fangpin.core.testing import PASSWORD, xlsx_rows
 from fangpin.registry.models import Person
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def server(transactional_db):
+    """A live server for this test only: stopped (and its database connection closed) before the test database
+    is dropped, which PostgreSQL refuses while a session is open."""
+    from pytest_django.live_server_helper import LiveServer
+
+    live = LiveServer("127.0.0.1:0")
+    yield live
+    live.stop()
 
 
 @pytest.fixture
@@ -28,16 +46,16 @@ def browser_page():
 
 
 @pytest.mark.browser
-def test_county_official_searches_edits_and_exports(live_server, cast, households, browser_page, tmp_path):
+def test_county_official_searches_edits_and_exports(server, cast, households, browser_page, tmp_path):
     page = browser_page
     household = households["a"]
     spouse = household.members.get(relation="spouse")
 
-    page.goto(f"{live_server.url}/login/")
+    page.goto(f"{server.url}/login/")
     page.fill("input[name=username]", "county_officer")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{server.url}/")
 
     # Search by the spouse's ID number from the home page: exactly her household is found.
     page.fill("input[name=q]", spouse.id_number)
@@ -72,7 +90,7 @@ def test_county_official_searches_edits_and_exports(live_server, cast, household
     assert spouse.work_months == 8
 
     # Export the filtered list: the same scope, the same rows.
-    page.goto(f"{live_server.url}/registry/households/?household_type=exited")
+    page.goto(f"{server.url}/registry/households/?household_type=exited")
     with page.expect_download() as download_info:
         page.click("text=导出 Excel")
     path = tmp_path / "export.xlsx"

@@ -22,7 +22,14 @@ VISIBLE = {
     "leader": "abcd",
     "outsider": "d",
 }
-CAN_EDIT = {"city_admin", "county_officer", "township_officer", "village_cadre", "village_cadre_b", "outsider"}
+CAN_EDIT = {
+    "city_admin",
+    "county_officer",
+    "township_officer",
+    "village_cadre",
+    "village_cadre_b",
+    "outsider",
+}
 
 
 def household_pages(h):
@@ -48,15 +55,34 @@ def api_objects(h):
 
 # Named URLs that take no object, or are not region-scoped data, each with the reason.
 NOT_OBJECT_PAGES = {
-    "home", "login", "logout", "geo:region_list", "registry:household_list", "registry:person_list",
-    "registry:household_add", "api_token", "schema", "api_docs", "api_redoc", "api-root", "region-list",
-    "region-detail", "household-list", "person-list", "income-list",
+    "home",
+    "login",
+    "logout",
+    "geo:region_list",
+    "registry:household_list",
+    "registry:person_list",
+    "registry:household_add",
+    "api_token",
+    "schema",
+    "api_docs",
+    "api_redoc",
+    "api-root",
+    "region-list",
+    "region-detail",
+    "household-list",
+    "person-list",
+    "income-list",
 }
 POST_ONLY = {"registry:household_transition", "registry:person_delete"}
 
 
 def test_every_named_url_is_covered_by_the_scope_tests(households):
-    covered = set(household_pages(households["a"])) | set(api_objects(households["a"])) | NOT_OBJECT_PAGES | POST_ONLY
+    covered = (
+        set(household_pages(households["a"]))
+        | set(api_objects(households["a"]))
+        | NOT_OBJECT_PAGES
+        | POST_ONLY
+    )
     names = {n for n in all_url_names() if not n.endswith("-format") and not n.startswith("api-root")}
     assert names - covered == set(), "add the new URLs to the scope tests"
 
@@ -83,10 +109,16 @@ def test_post_actions_are_404_out_of_scope_and_change_nothing(client, cast, hous
             continue
         person = h.members.exclude(relation="head").first()
         before = (Household.objects.get(pk=h.pk).status, Person.objects.filter(household=h).count())
-        assert client.post(reverse("registry:household_transition", args=[h.pk, "cancel"]),
-                           {"comment": "x"}).status_code == 404
+        assert (
+            client.post(
+                reverse("registry:household_transition", args=[h.pk, "cancel"]), {"comment": "x"}
+            ).status_code
+            == 404
+        )
         assert client.post(reverse("registry:person_delete", args=[h.pk, person.pk])).status_code == 404
-        assert client.post(reverse("registry:household_edit", args=[h.pk]), {"address": "x"}).status_code == 404
+        assert (
+            client.post(reverse("registry:household_edit", args=[h.pk]), {"address": "x"}).status_code == 404
+        )
         assert (Household.objects.get(pk=h.pk).status, Person.objects.filter(household=h).count()) == before
 
 
@@ -113,7 +145,9 @@ def test_lists_and_exports_hold_exactly_the_scope(client, cast, households, user
 
 def _api(username):
     api = APIClient()
-    token = api.post("/api/auth/token/", {"username": username, "password": PASSWORD}, format="json").json()["token"]
+    token = api.post("/api/auth/token/", {"username": username, "password": PASSWORD}, format="json").json()[
+        "token"
+    ]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api
 
@@ -180,16 +214,29 @@ def test_write_side_check_rolls_back_a_move_the_form_did_not_catch(cast, househo
 
 def test_cannot_add_a_member_to_an_out_of_scope_household_via_api(cast, households):
     api = _api("village_cadre")
-    response = api.post("/api/persons/", {"household": households["b"].pk, "id_number": "11010519491231002X",
-                                          "name": "王五", "relation": "son"}, format="json")
+    response = api.post(
+        "/api/persons/",
+        {
+            "household": households["b"].pk,
+            "id_number": "11010519491231002X",
+            "name": "王五",
+            "relation": "son",
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "household" in response.json()
     assert Person.objects.filter(name="王五").count() == 0
 
 
 def test_personal_data_is_masked_for_roles_that_do_not_need_it(client, cast, households):
     person = households["a"].members.first()
-    for username, masked in (("leader", True), ("supervisor", True), ("county_officer", False),
-                             ("village_cadre", False), ("medical_officer", False)):
+    for username, masked in (
+        ("leader", True),
+        ("supervisor", True),
+        ("county_officer", False),
+        ("village_cadre", False),
+        ("medical_officer", False),
+    ):
         client.login(username=username, password=PASSWORD)
         page = client.get(reverse("registry:household_detail", args=[households["a"].pk])).content.decode()
         assert (person.id_number in page) is (not masked), username

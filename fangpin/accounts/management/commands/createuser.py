@@ -22,8 +22,16 @@ class Command(BaseCommand):
     def handle(self, *args, username, role, region, password, department, name, **options):
         try:
             with change_context("command:createuser"):
-                user = create_user(username, role=role, region_code=region, password=password,
-                                   department=department, display_name=name)
+                user = create_user(
+                    username,
+                    role=role,
+                    region_code=region,
+                    password=password,
+                    department=department,
+                    display_name=name,
+                )
         except ValidationError as exc:
             raise CommandError("；".join(f"{msgs[0]}" for msgs in exc.message_dict.values())) from None
-        self.stdout.write(self.style.SUCCESS(f"已创建用户 {user.username}（{ROLES[role].label}，{user.region.full_name}）"))
+        self.stdout.write(
+            self.style.SUCCESS(f"已创建用户 {user.username}（{ROLES[role].label}，{user.region.full_name}）")
+        )

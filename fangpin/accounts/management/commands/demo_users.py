@@ -23,7 +23,11 @@ class Command(BaseCommand):
         county_region = Region.objects.filter(code=county, level="county").first()
         if county_region is None:
             raise CommandError(f"县级区划“{county}”不存在，请先运行 fangpin load-regions")
-        village = Region.objects.filter(level="village", path__startswith=county_region.path).order_by("code").first()
+        village = (
+            Region.objects.filter(level="village", path__startswith=county_region.path)
+            .order_by("code")
+            .first()
+        )
         if village is None:
             raise CommandError("该县还没有村，请先运行 fangpin synth --scale county")
         township = village.parent
@@ -44,8 +48,12 @@ class Command(BaseCommand):
         with change_context("command:demo-users"):
             for username, role, region, department in plan:
                 if not User.objects.filter(username=username).exists():
-                    create_user(username, role=role, region_code=region.code, password=PASSWORD,
-                                department=department)
-                table.add_row(username, ROLES[role].label + (f"（{department}）" if department else ""),
-                              region.full_name)
+                    create_user(
+                        username, role=role, region_code=region.code, password=PASSWORD, department=department
+                    )
+                table.add_row(
+                    username,
+                    ROLES[role].label + (f"（{department}）" if department else ""),
+                    region.full_name,
+                )
         Console().print(table)

@@ -17,8 +17,22 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, **options):
         self.stdout.write(f"防贫监测平台：http://{host}:{port}/  （Ctrl-C 停止）")
         sys.stdout.flush()
-        os.execvp(sys.executable, [
-            sys.executable, "-m", "gunicorn", "fangpin.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
-            "--access-logfile", "-", "--timeout", "120",
-        ])
+        os.execvp(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "fangpin.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--timeout",
+                "120",
+            ],
+        )

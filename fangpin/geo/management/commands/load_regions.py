@@ -17,7 +17,9 @@ class Command(BaseCommand):
     help = "载入行政区划（默认：咸宁市及其6个县级单位、89个乡级单位）。可重复执行。"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE), help="CSV: code,name,level,kind,parent,...")
+        parser.add_argument(
+            "file", nargs="?", default=str(DEFAULT_FILE), help="CSV: code,name,level,kind,parent,..."
+        )
 
     def handle(self, *args, file, **options):
         path = Path(file)
@@ -38,10 +40,14 @@ class Command(BaseCommand):
                 if row["parent"] and parent is None:
                     raise CommandError(f"第{line_no}行：上级区划“{row['parent']}”不存在（上级须写在前面）")
                 values = {
-                    "name": row["name"], "level": level, "kind": row.get("kind", ""), "parent": parent,
+                    "name": row["name"],
+                    "level": level,
+                    "kind": row.get("kind", ""),
+                    "parent": parent,
                     "is_poor_county": row.get("is_poor_county") == "1",
                     "poverty_exit_date": dt.date.fromisoformat(row["poverty_exit_date"])
-                    if row.get("poverty_exit_date") else None,
+                    if row.get("poverty_exit_date")
+                    else None,
                 }
                 region = by_code.get(row["code"])
                 if region is None:
