@@ -26,14 +26,34 @@ def region_subtree_q(field: str, code: str, user) -> Q | None:
 
 
 class ScopedFilterSet(django_filters.FilterSet):
+    """A FilterSet whose region choices are the user's own subtree (codes as values, indented names)."""
+
     region_field = "region"
 
-    region = django_filters.CharFilter(label="区划代码", method="filter_region")
+    region = django_filters.ChoiceFilter(label="区划", method="filter_region", choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["region"].extra["choices"] = region_choices(getattr(self.request, "user", None))
 
     def filter_region(self, queryset, name, value):
         user = getattr(self.request, "user", None)
         condition = region_subtree_q(self.region_field, value.strip(), user)
         return queryset.filter(condition) if condition is not None else queryset.none()
+
+
+def region_choices(user) -> list[tuple[str, str]]:
+    """The regions a user may filter by: their subtree, down to villages (to townships for city-wide users,
+    whose village list would run to thousands)."""
+    if user is None or not user.is_authenticated:
+        return []
+    regions = Region.objects.visible_to(user).exclude(level__in=["province", "group"])
+    own = getattr(user, "region", None)
+    if own is None or own.level in ("province", "city"):
+        regions = regions.exclude(level="village")
+    indent = {"city": 0, "county": 1, "township": 2, "village": 3}
+    return [(code, "　" * indent.get(level, 0) + name)
+            for code, name, level in regions.order_by("path").values_list("code", "name", "level")]
 
 
 def _looks_like_id(text: str) -> bool:

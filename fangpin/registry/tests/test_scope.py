@@ -245,3 +245,18 @@ def test_personal_data_is_masked_for_roles_that_do_not_need_it(client, cast, hou
         assert (shown == person.id_number) is (not masked), username
         if masked:
             assert shown.startswith(person.id_number[:6]) and "*" in shown
+
+
+def test_region_filter_offers_and_accepts_only_the_users_subtree(client, cast, households, tree):
+    client.login(username="township_officer", password=PASSWORD)
+    response = client.get(reverse("registry:household_list"), {"region": tree.village_a.code})
+    page = response.content.decode()
+    assert households["a"].number in page and households["b"].number not in page
+    assert tree.village_d.code not in page and tree.village_c.code not in page  # not even offered
+    outside = client.get(reverse("registry:household_list"), {"region": tree.village_d.code}).content.decode()
+    assert households["d"].number not in outside and households["a"].number not in outside
+
+    api = _api("township_officer")
+    assert {r["number"] for r in api.get(f"/api/households/?region={tree.township.code}").json()["results"]} == {
+        households["a"].number, households["b"].number}
+    assert api.get(f"/api/households/?region={tree.village_d.code}").status_code == 400
