@@ -91,17 +91,16 @@ class HouseholdFilterSet(ScopedFilterSet):
         ]
 
     def search(self, queryset, name, value):
+        # Members are looked up through Person's indexes (id_number unique, name indexed) and the households
+        # found by id, so a rare name does not scan every household. The head is a member too.
         text = normalize_digits(value)
         if not text:
             return queryset
         if _looks_like_id(text):
-            return queryset.filter(Exists(Person.objects.filter(household=OuterRef("pk"), id_number=text)))
+            return queryset.filter(pk__in=Person.objects.filter(id_number=text).values("household_id"))
         if text.isdigit():
             return queryset.filter(number__startswith=text)
-        value = value.strip()
-        return queryset.filter(
-            Q(head_name=value) | Exists(Person.objects.filter(household=OuterRef("pk"), name=value))
-        )
+        return queryset.filter(pk__in=Person.objects.filter(name=value.strip()).values("household_id"))
 
     def filter_health(self, queryset, name, value):
         flag = HEALTH_FLAGS[value]

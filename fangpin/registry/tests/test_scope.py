@@ -260,3 +260,21 @@ def test_region_filter_offers_and_accepts_only_the_users_subtree(client, cast, h
     assert {r["number"] for r in api.get(f"/api/households/?region={tree.township.code}").json()["results"]} == {
         households["a"].number, households["b"].number}
     assert api.get(f"/api/households/?region={tree.village_d.code}").status_code == 400
+
+
+def test_search_by_name_id_number_and_household_number_stays_in_scope(client, cast, households):
+    client.login(username="village_cadre", password=PASSWORD)
+    a, b = households["a"], households["b"]
+    spouse = a.members.get(relation="spouse")
+    url = reverse("registry:household_list")
+
+    def found(q):
+        page = client.get(url, {"q": q}).content.decode()
+        return {h.number for h in households.values() if h.number in page}
+
+    assert found(spouse.name) == {a.number}  # b has a member of the same name, but is another village
+    typed = " ".join([spouse.id_number[:6], spouse.id_number[6:14], spouse.id_number[14:].lower()])
+    assert found(typed) == {a.number}
+    assert found(b.members.first().id_number) == set()
+    assert found(a.number[:-2]) == {a.number}
+    assert found("不存在的名字") == set()
