@@ -52,8 +52,10 @@ def region_choices(user) -> list[tuple[str, str]]:
     if own is None or own.level in ("province", "city"):
         regions = regions.exclude(level="village")
     indent = {"city": 0, "county": 1, "township": 2, "village": 3}
-    return [(code, "　" * indent.get(level, 0) + name)
-            for code, name, level in regions.order_by("path").values_list("code", "name", "level")]
+    return [
+        (code, "　" * indent.get(level, 0) + name)
+        for code, name, level in regions.order_by("path").values_list("code", "name", "level")
+    ]
 
 
 def _looks_like_id(text: str) -> bool:

@@ -14,8 +14,11 @@ def test_load_regions_ships_xianning_and_is_idempotent():
     assert poor == {"通城县", "崇阳县", "通山县"}
     baiyi = Region.objects.get(code="421223104")
     assert (baiyi.name, baiyi.parent.code, baiyi.path) == ("白霓镇", "421223", "421223104")
-    assert set(Region.objects.subtree(Region.objects.get(code="421223")).filter(level="township")
-               .values_list("code", flat=True)) == {r.code for r in Region.objects.filter(parent__code="421223")}
+    assert set(
+        Region.objects.subtree(Region.objects.get(code="421223"))
+        .filter(level="township")
+        .values_list("code", flat=True)
+    ) == {r.code for r in Region.objects.filter(parent__code="421223")}
     logged = ObjectChange.objects.filter(source="command:load-regions").count()
     assert logged == 97
     call_command("load_regions")
@@ -26,8 +29,10 @@ def test_load_regions_ships_xianning_and_is_idempotent():
 @pytest.mark.django_db
 def test_load_regions_refuses_a_bad_file_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("code,name,level,kind,parent\n420000,湖北省,province,省,\n4212,咸宁市,city,市,420000\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "code,name,level,kind,parent\n420000,湖北省,province,省,\n4212,咸宁市,city,市,420000\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CommandError, match="第3行"):
         call_command("load_regions", str(bad))
     assert Region.objects.count() == 0

@@ -257,8 +257,9 @@ def test_region_filter_offers_and_accepts_only_the_users_subtree(client, cast, h
     assert households["d"].number not in outside and households["a"].number not in outside
 
     api = _api("township_officer")
-    assert {r["number"] for r in api.get(f"/api/households/?region={tree.township.code}").json()["results"]} == {
-        households["a"].number, households["b"].number}
+    assert {
+        r["number"] for r in api.get(f"/api/households/?region={tree.township.code}").json()["results"]
+    } == {households["a"].number, households["b"].number}
     assert api.get(f"/api/households/?region={tree.village_d.code}").status_code == 400
 
 
