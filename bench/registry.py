@@ -54,7 +54,7 @@ def ensure_data(backend: str, seed: int) -> None:
         capture_output=True,
         text=True,
     )
-    if int(probe.stdout.strip() or 0) < 900_000:
+    if int((probe.stdout.strip().splitlines() or ["0"])[-1]) < 900_000:
         started = time.perf_counter()
         subprocess.run([*fangpin, "synth", "--scale", "city", "--seed", str(seed)], env=env, check=True)
         print(f"[{backend}] generated the city registry in {time.perf_counter() - started:.0f} s")

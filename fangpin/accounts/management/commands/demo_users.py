@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from fangpin.accounts.models import User
+from fangpin.accounts.models import Department, User
 from fangpin.accounts.roles import ROLES
 from fangpin.accounts.services import create_user
 from fangpin.core.changelog import change_context
@@ -53,7 +53,7 @@ class Command(BaseCommand):
                     )
                 table.add_row(
                     username,
-                    ROLES[role].label + (f"（{department}）" if department else ""),
+                    ROLES[role].label + (f"（{Department(department).label}）" if department else ""),
                     region.full_name,
                 )
         Console().print(table)
