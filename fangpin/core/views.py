@@ -40,8 +40,8 @@ class ObjectListView(ScopedQuerysetMixin, PermissionRequiredMixin, SingleTableMi
     """
 
     template_name = "core/object_list.html"
-    paginator_class = LazyPaginator
-    paginate_by = 50
+    # Only the table paginates (setting paginate_by here would make ListView run the page query a second time).
+    table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
     export_permission: str | None = None
     export_filename = "export"
     title = ""

@@ -7,7 +7,7 @@ from fangpin.geo.models import Region
 from fangpin.registry import services
 from fangpin.registry.choices import Health
 from fangpin.registry.filters import HouseholdFilterSet, HouseholdIncomeFilterSet, PersonFilterSet
-from fangpin.registry.models import Household, HouseholdIncome, Person
+from fangpin.registry.models import PERSON_DATA_FIELDS, Household, HouseholdIncome, Person
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -70,40 +70,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = [
-            "id",
-            "household",
-            "id_number",
-            "name",
-            "sex",
-            "birth_date",
-            "relation",
-            "ethnicity",
-            "political_status",
-            "education",
-            "student_status",
-            "health",
-            "disability_category",
-            "disability_grade",
-            "disability_card",
-            "labour_skill",
-            "work_location",
-            "work_months",
-            "employer",
-            "public_post",
-            "public_post_months",
-            "resident_medical",
-            "employee_medical",
-            "critical_illness",
-            "commercial_medical",
-            "resident_pension",
-            "employee_pension",
-            "dibao",
-            "tekun",
-            "left_behind_child",
-            "left_behind_elderly",
-            "left_behind_woman",
-        ]
+        fields = ["id", "household", "sex", "birth_date", "health", *PERSON_DATA_FIELDS]
         read_only_fields = ["sex", "birth_date"]
 
     def __init__(self, *args, **kwargs):

@@ -2,7 +2,7 @@ from django import forms
 
 from fangpin.geo.models import Region
 from fangpin.registry.choices import Health
-from fangpin.registry.models import Household, HouseholdIncome, Person
+from fangpin.registry.models import PERSON_DATA_FIELDS, Household, HouseholdIncome, Person
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -75,35 +75,7 @@ class PersonForm(ScopedModelForm):
 
     class Meta:
         model = Person
-        fields = [
-            "id_number",
-            "name",
-            "relation",
-            "ethnicity",
-            "political_status",
-            "education",
-            "student_status",
-            "disability_category",
-            "disability_grade",
-            "disability_card",
-            "labour_skill",
-            "work_location",
-            "work_months",
-            "employer",
-            "public_post",
-            "public_post_months",
-            "resident_medical",
-            "employee_medical",
-            "critical_illness",
-            "commercial_medical",
-            "resident_pension",
-            "employee_pension",
-            "dibao",
-            "tekun",
-            "left_behind_child",
-            "left_behind_elderly",
-            "left_behind_woman",
-        ]
+        fields = list(PERSON_DATA_FIELDS)
 
     field_order = [
         "id_number",

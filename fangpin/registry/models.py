@@ -423,3 +423,36 @@ def _household_url(self) -> str:
 
 
 Household.get_absolute_url = _household_url
+
+
+# The member fields people type or import (everything but the household link and the derived sex and birth
+# date); the web form, the API and the spreadsheet layouts all take their columns from here.
+PERSON_DATA_FIELDS = (
+    "id_number",
+    "name",
+    "relation",
+    "ethnicity",
+    "political_status",
+    "education",
+    "student_status",
+    "disability_category",
+    "disability_grade",
+    "disability_card",
+    "labour_skill",
+    "work_location",
+    "work_months",
+    "employer",
+    "public_post",
+    "public_post_months",
+    "resident_medical",
+    "employee_medical",
+    "critical_illness",
+    "commercial_medical",
+    "resident_pension",
+    "employee_pension",
+    "dibao",
+    "tekun",
+    "left_behind_child",
+    "left_behind_elderly",
+    "left_behind_woman",
+)

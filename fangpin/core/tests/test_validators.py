@@ -515,22 +515,6 @@ def test_mobile_model_field_rejects_10_digits():
     assert "手机" in messages(exc)
 
 
-@pytest.fixture
-def fast_roles(monkeypatch):
-    """Speed only, no behaviour change: building the cast re-syncs every role group once per user (nine
-    times); syncing once per test gives the same users, groups and permissions."""
-    from fangpin.accounts import roles
-
-    original, done = roles.sync_role_groups, []
-
-    def sync_once(**kwargs):
-        if not done:
-            original(**kwargs)
-            done.append(True)
-
-    monkeypatch.setattr(roles, "sync_role_groups", sync_once)
-
-
 def _person_form_data(id_number: str, **overrides) -> dict:
     data = {
         "id_number": id_number,
@@ -554,7 +538,7 @@ def _person_form_data(id_number: str, **overrides) -> dict:
     return data
 
 
-def test_person_form_accepts_an_id_typed_with_spaces_and_lower_case_x(fast_roles, cast, households):
+def test_person_form_accepts_an_id_typed_with_spaces_and_lower_case_x(cast, households):
     from fangpin.registry import services
     from fangpin.registry.forms import PersonForm
     from fangpin.registry.models import Person
@@ -575,7 +559,7 @@ def test_person_form_accepts_an_id_typed_with_spaces_and_lower_case_x(fast_roles
     assert person.sex == "male"
 
 
-def test_person_form_accepts_full_width_digits(fast_roles, cast, households):
+def test_person_form_accepts_full_width_digits(cast, households):
     from fangpin.registry.forms import PersonForm
     from fangpin.registry.models import Person
 
@@ -588,7 +572,7 @@ def test_person_form_accepts_full_width_digits(fast_roles, cast, households):
     assert form.cleaned_data["id_number"] == number
 
 
-def test_person_form_rejects_a_bad_id_on_the_id_field_in_chinese(fast_roles, cast, households):
+def test_person_form_rejects_a_bad_id_on_the_id_field_in_chinese(cast, households):
     from fangpin.registry.forms import PersonForm
     from fangpin.registry.models import Person
 
@@ -602,7 +586,7 @@ def test_person_form_rejects_a_bad_id_on_the_id_field_in_chinese(fast_roles, cas
     assert "身份证" in " ".join(form.errors["id_number"])
 
 
-def test_household_form_accepts_a_phone_typed_with_plus86_and_spaces(fast_roles, cast, households):
+def test_household_form_accepts_a_phone_typed_with_plus86_and_spaces(cast, households):
     from fangpin.registry.forms import HouseholdForm
 
     h = households["a"]

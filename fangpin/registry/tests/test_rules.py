@@ -24,22 +24,6 @@ from fangpin.registry.models import Household, HouseholdIncome, Person
 TODAY = dt.date.today()
 
 
-@pytest.fixture(autouse=True)
-def fast_roles(monkeypatch):
-    """Speed only, no behaviour change: building the cast re-syncs every role group once per user (nine
-    times); syncing once per test gives the same users, groups and permissions."""
-    from fangpin.accounts import roles
-
-    original, done = roles.sync_role_groups, []
-
-    def sync_once(**kwargs):
-        if not done:
-            original(**kwargs)
-            done.append(True)
-
-    monkeypatch.setattr(roles, "sync_role_groups", sync_once)
-
-
 @pytest.fixture
 def cadre(cast):
     return cast["village_cadre"]
