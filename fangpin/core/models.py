@@ -114,3 +114,57 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file and what became of it: who, when, what kind, the file and its hash, the counts, and
+    for a refused file the error workbook (the failed rows with an 错误说明 column) to fix and upload again.
+
+    A file is written all or nothing; changes it makes are logged under the source "import:<id>".
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "处理中"
+        SUCCEEDED = "succeeded", "已导入"
+        FAILED = "failed", "有错误，未导入"
+        REJECTED = "rejected", "文件无法读取，未导入"
+        UNCHANGED = "unchanged", "重复文件，未做修改"
+
+    kind = models.CharField("类型", max_length=50, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "geo.Region",
+        verbose_name="上传人所属区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    file_name = models.CharField("文件名", max_length=255)
+    file_sha256 = models.CharField("文件摘要", max_length=64, db_index=True)
+    file = models.FileField("原始文件", upload_to="imports/%Y/%m/")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.RUNNING)
+    message = models.TextField("说明", blank=True)
+    rows_total = models.PositiveIntegerField("行数", default=0)
+    rows_failed = models.PositiveIntegerField("错误行数", default=0)
+    created = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("修改", default=0)
+    unchanged = models.PositiveIntegerField("未变", default=0)
+    error_file = models.FileField("错误说明工作簿", upload_to="imports/errors/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = "导入批次"
+        verbose_name_plural = "导入批次"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"导入批次 {self.pk}：{self.file_name}（{self.get_status_display()}）"

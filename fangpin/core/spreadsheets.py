@@ -1,12 +1,26 @@
-"""Spreadsheet output, written once: stream rows into an .xlsx without holding the workbook in memory."""
+"""Spreadsheets, written once: reading .xlsx/.xls/.csv into rows keyed by field, and streaming rows out to .xlsx.
+
+Reading: headers are matched after normalisation (spaces of every width dropped, full-width characters folded,
+required-field marks like "*" removed), so "身份证号码 ", "＊身份证号码" and "身份证号码*" are one column; each
+column may also list the variants the national exports use. Problems with the file as a whole (empty, corrupt,
+password-protected, the wrong sheet, unknown or missing headers) raise `SpreadsheetError` with a Chinese
+message; problems with values are for the importer to collect row by row.
+"""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import tempfile
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
 
+import python_calamine
 from django.http import FileResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -59,3 +73,150 @@ def xlsx_response(
         filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+
+
+class SpreadsheetError(Exception):
+    """The file cannot be read as the expected table; the message says why, in Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Column:
+    """One expected column: the model field it fills, its Chinese header, accepted variants, whether required."""
+
+    field: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = field(default=())  # labels offered in the template's drop-down
+
+
+def normalize_header(text: Any) -> str:
+    folded = unicodedata.normalize("NFKC", str(text or ""))
+    return "".join(ch for ch in folded if not ch.isspace() and ch not in "*＊").lower()
+
+
+@dataclass
+class Table:
+    """A sheet's rows (spreadsheet row number, {field: raw value}) and the headers as the file wrote them."""
+
+    headers: dict[str, str]  # field -> header text as written in the file
+    rows: Iterator[tuple[int, dict[str, Any]]]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # Excel stores every number as a float; 2025.0 is the year 2025
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
+def _raw_rows(handle: IO[bytes], suffix: str, sheet: str | None) -> Iterator[list[Any]]:
+    if suffix == ".csv":
+        data = handle.read()
+        if not data.strip():
+            raise SpreadsheetError("文件是空的")
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - gb18030 decodes any byte sequence
+            raise SpreadsheetError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GB18030")
+        yield from csv.reader(io.StringIO(text))
+        return
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
+    except python_calamine.PasswordError:
+        raise SpreadsheetError("文件设有密码保护，请取消密码后再上传") from None
+    except (
+        python_calamine.CalamineError,
+        python_calamine.ZipError,
+        python_calamine.XmlError,
+        ValueError,
+        OSError,
+    ):
+        raise SpreadsheetError("文件已损坏或不是 Excel 文件，请用 Excel 打开检查后另存为 .xlsx") from None
+    names = workbook.sheet_names
+    if not names:
+        raise SpreadsheetError("工作簿中没有工作表")
+    if sheet is not None and sheet not in names:
+        raise SpreadsheetError(f"找不到工作表“{sheet}”；文件中的工作表有：{'、'.join(names)}")
+    try:
+        data = workbook.get_sheet_by_name(sheet or names[0])
+        yield from data.iter_rows()
+    except python_calamine.CalamineError:
+        raise SpreadsheetError("工作表内容已损坏，无法读取") from None
+
+
+def open_table(
+    source: str | Path | IO[bytes],
+    columns: Sequence[Column],
+    *,
+    filename: str | None = None,
+    sheet: str | None = None,
+) -> Table:
+    """Open a spreadsheet and map its header row to `columns`; the rows are read lazily (constant memory)."""
+    if isinstance(source, str | Path):
+        filename = filename or Path(source).name
+        handle: IO[bytes] = open(source, "rb")  # noqa: SIM115 - the row iterator closes it
+    else:
+        handle = source
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES:
+        raise SpreadsheetError(f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx、.xls 或 .csv 文件")
+    raw = _raw_rows(handle, suffix, sheet)
+    header_row = None
+    header_line = 0
+    for line_no, row in enumerate(raw, start=1):
+        if any(str(v).strip() for v in row if v is not None):
+            header_row, header_line = row, line_no
+            break
+    if header_row is None:
+        raise SpreadsheetError("文件是空的：没有找到表头")
+    lookup: dict[str, Column] = {}
+    for column in columns:
+        for name in (column.header, *column.aliases):
+            lookup[normalize_header(name)] = column
+    positions: dict[int, Column] = {}
+    unknown, headers = [], {}
+    for index, title in enumerate(header_row):
+        if title is None or not str(title).strip():
+            continue
+        column = lookup.get(normalize_header(title))
+        if column is None:
+            unknown.append(str(title).strip())
+        elif column.field in headers:
+            raise SpreadsheetError(f"表头“{title}”重复：与“{headers[column.field]}”是同一列")
+        else:
+            positions[index] = column
+            headers[column.field] = str(title).strip()
+    if unknown:
+        expected = "、".join(c.header for c in columns)
+        raise SpreadsheetError(f"无法识别的表头：{'、'.join(unknown)}。可用的列：{expected}")
+    missing = [c.header for c in columns if c.required and c.field not in headers]
+    if missing:
+        raise SpreadsheetError(f"缺少必填列：{'、'.join(missing)}")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            for line, row in enumerate(raw, start=header_line + 1):
+                values = {c.field: _cell(row[i]) if i < len(row) else "" for i, c in positions.items()}
+                if any(v not in ("", None) for v in values.values()):
+                    yield line, values
+        finally:
+            if isinstance(source, str | Path):
+                handle.close()
+
+    return Table(headers=headers, rows=rows())

@@ -1,0 +1,154 @@
+"""Imports, written once: read a file, validate every row, write all or nothing, keep a record.
+
+An importer (one per kind of file) declares its columns and implements `prepare(table, user)` — validate every
+row and return a plan plus every error — and `write(plan, user)`. `run_import` does the rest: the file hash
+(a file already imported unchanged is not applied twice), the ImportBatch record, the error workbook when any
+row is bad (and then nothing is written), and one transaction under the change-log source "import:<id>".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from fangpin.core.changelog import change_context
+from fangpin.core.models import ImportBatch
+from fangpin.core.spreadsheets import Column, SpreadsheetError, Table, open_table, write_xlsx
+
+
+@dataclass
+class RowError:
+    """One problem in one row: the spreadsheet row number, the column as headed in the file, the value, why."""
+
+    line: int
+    column: str
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value in (None, "") else f"“{self.value}”"
+        return f"第{self.line}行 {self.column}{shown}：{self.reason}"
+
+
+@dataclass
+class Plan:
+    """What an importer will write, with the raw rows kept for the error workbook."""
+
+    items: list[Any] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Importer:
+    """Base for one kind of import; subclasses declare `kind`, `label`, `columns`."""
+
+    kind: str = ""
+    label: str = ""
+    permission: str = ""  # the permission an uploader needs, checked before the file is read
+    columns: Sequence[Column] = ()
+
+    def prepare(self, table: Table, user: Any) -> Plan:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def write(self, plan: Plan, user: Any) -> dict[str, int]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+IMPORTERS: dict[str, type[Importer]] = {}
+
+
+def register(importer: type[Importer]) -> type[Importer]:
+    """Make an importer available by its kind (to `fangpin import KIND FILE`, and later the web and API)."""
+    IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def file_sha256(handle: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    handle.seek(0)
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
+def error_workbook(plan: Plan) -> bytes:
+    """The failed rows as the file had them, plus an 错误说明 column, to correct and upload again."""
+    fields = list(plan.headers)
+    by_line: dict[int, list[str]] = {}
+    for error in plan.errors:
+        by_line.setdefault(error.line, []).append(f"{error.column}：{error.reason}")
+    rows = (
+        [plan.rows.get(line, {}).get(f, "") for f in fields] + ["；".join(reasons)]
+        for line, reasons in sorted(by_line.items())
+    )
+    handle = write_xlsx([plan.headers[f] for f in fields] + ["错误说明"], rows, sheet_title="错误说明")
+    return handle.read()
+
+
+def run_import(importer: Importer, handle: IO[bytes], filename: str, *, user: Any) -> ImportBatch:
+    """Import one file as `user`; return its ImportBatch (status says what happened, nothing half-written)."""
+    digest = file_sha256(handle)
+    batch = ImportBatch.objects.create(
+        kind=importer.kind,
+        user=user if getattr(user, "pk", None) else None,
+        region=getattr(user, "region", None),
+        file_name=filename[:255],
+        file_sha256=digest,
+    )
+    batch.file.save(filename, ContentFile(handle.read()), save=True)
+    handle.seek(0)
+    if importer.permission and not user.has_perm(importer.permission):
+        return _finish(batch, ImportBatch.Status.REJECTED, f"您的角色没有导入{importer.label}的权限")
+    previous = (
+        ImportBatch.objects.filter(
+            kind=importer.kind, file_sha256=digest, status=ImportBatch.Status.SUCCEEDED, user=batch.user
+        )
+        .exclude(pk=batch.pk)
+        .first()
+    )
+    if previous is not None:
+        return _finish(batch, ImportBatch.Status.UNCHANGED, f"与批次 {previous.pk} 的文件完全相同，未做修改")
+    try:
+        table = open_table(handle, importer.columns, filename=filename)
+        plan = importer.prepare(table, user)
+    except SpreadsheetError as exc:
+        return _finish(batch, ImportBatch.Status.REJECTED, exc.message)
+    batch.rows_total = len(plan.rows)
+    if plan.errors:
+        batch.rows_failed = len({e.line for e in plan.errors})
+        batch.error_file.save(f"错误说明-{batch.pk}.xlsx", ContentFile(error_workbook(plan)), save=False)
+        first = "；".join(str(e) for e in plan.errors[:3])
+        more = f"等共 {len(plan.errors)} 处错误" if len(plan.errors) > 3 else ""
+        return _finish(
+            batch,
+            ImportBatch.Status.FAILED,
+            f"{batch.rows_failed} 行有错误，整个文件未导入：{first}{more}。请下载错误说明工作簿，改正后重新上传。",
+        )
+    try:
+        with change_context(f"import:{batch.pk}", user=batch.user), transaction.atomic():
+            counts = importer.write(plan, user)
+    except (ValidationError, PermissionDenied) as exc:
+        # A rule only the write can see (a concurrent edit, the scope re-check): the transaction rolled back.
+        reason = "；".join(getattr(exc, "messages", None) or [str(exc)])
+        return _finish(batch, ImportBatch.Status.FAILED, f"写入时被拒绝，整个文件未导入：{reason}")
+    batch.created, batch.updated, batch.unchanged = counts["created"], counts["updated"], counts["unchanged"]
+    return _finish(
+        batch,
+        ImportBatch.Status.SUCCEEDED,
+        f"已导入 {batch.rows_total} 行：新增 {batch.created}，修改 {batch.updated}，未变 {batch.unchanged}",
+    )
+
+
+def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
+    batch.status, batch.message, batch.finished_at = status, message, timezone.now()
+    batch.save()
+    return batch
