@@ -15,7 +15,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.utils.text import slugify
 from django.views.generic import DetailView
 from django.views.generic.edit import FormView
 from django_filters.views import FilterView
@@ -168,7 +167,3 @@ class ObjectEditView(ScopedQuerysetMixin, PermissionRequiredMixin, FormView):
         context["object"] = self.object
         context["verbose_name"] = self.model._meta.verbose_name
         return context
-
-
-def safe_filename(text: str) -> str:
-    return slugify(text, allow_unicode=True) or "export"

@@ -12,14 +12,6 @@ def verbose_name(model) -> str:
     return model._meta.verbose_name if model is not None else ""
 
 
-@register.filter
-def field_label(model, name: str) -> str:
-    try:
-        return model._meta.get_field(name).verbose_name
-    except Exception:
-        return name
-
-
 def _current_user():
     # The request being rendered is in the change context (set by middleware for every request).
     from fangpin.core.changelog import current_context
