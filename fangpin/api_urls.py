@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from fangpin.core.api import ImportBatchViewSet
 from fangpin.geo.api import RegionViewSet
 from fangpin.registry.api import HouseholdIncomeViewSet, HouseholdViewSet, PersonViewSet
 
@@ -11,6 +12,7 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
 router.register("incomes", HouseholdIncomeViewSet, basename="income")
+router.register("imports", ImportBatchViewSet, basename="importbatch")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),

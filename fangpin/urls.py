@@ -1,12 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from fangpin.core import views as core_views
 from fangpin.registry import views as registry_views
 
 urlpatterns = [
     path("", registry_views.HomeView.as_view(), name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("imports/", core_views.ImportView.as_view(), name="imports"),
+    path("imports/<int:pk>/", core_views.ImportBatchDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/errors/", core_views.ImportErrorsView.as_view(), name="import_errors"),
     path("geo/", include("fangpin.geo.urls")),
     path("registry/", include("fangpin.registry.urls")),
     path("api/", include("fangpin.api_urls")),

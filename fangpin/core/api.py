@@ -7,7 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse, Http404
 from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fangpin.core.privacy import shown
@@ -118,3 +120,86 @@ class ScopedSlugRelatedField(serializers.SlugRelatedField):
     def __init__(self, *args, extra_filter: dict | None = None, **kwargs):
         self.extra_filter = extra_filter or {}
         super().__init__(*args, **kwargs)
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    errors_url = serializers.SerializerMethodField()
+    kind = serializers.CharField(label="导入类型")
+    file = serializers.FileField(label="文件", write_only=True)
+
+    class Meta:
+        from fangpin.core.models import ImportBatch
+
+        model = ImportBatch
+        fields = [
+            "id",
+            "kind",
+            "file",
+            "file_name",
+            "status",
+            "status_display",
+            "message",
+            "created_at",
+            "finished_at",
+            "rows_total",
+            "rows_failed",
+            "created",
+            "updated",
+            "unchanged",
+            "errors_url",
+        ]
+        read_only_fields = [
+            "file_name",
+            "status",
+            "message",
+            "created_at",
+            "finished_at",
+            "rows_total",
+            "rows_failed",
+            "created",
+            "updated",
+            "unchanged",
+        ]
+
+    def get_errors_url(self, batch) -> str | None:
+        if not batch.error_file:
+            return None
+        request = self.context.get("request")
+        url = f"/api/imports/{batch.pk}/errors/"
+        return request.build_absolute_uri(url) if request else url
+
+
+class ImportBatchViewSet(viewsets.GenericViewSet):
+    """Imports: POST a file (multipart: kind, file) and get its batch back; GET a batch to see what happened;
+    GET …/errors/ for the error workbook. Batches are visible within the uploader's region, like any data."""
+
+    serializer_class = ImportBatchSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        from fangpin.core.models import ImportBatch
+
+        return ImportBatch.objects.visible_to(self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def create(self, request):
+        from fangpin.core.importing import import_upload
+
+        batch = import_upload(request.data.get("kind", ""), request.FILES.get("file"), user=request.user)
+        return Response(self.get_serializer(batch).data, status=201)
+
+    @action(detail=True, methods=["get"], url_path="errors")
+    def errors(self, request, pk=None):
+        batch = self.get_object()
+        if not batch.error_file:
+            raise Http404("该批次没有错误说明工作簿")
+        return FileResponse(
+            batch.error_file.open("rb"), as_attachment=True, filename=f"错误说明-{batch.pk}.xlsx"
+        )

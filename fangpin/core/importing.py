@@ -152,3 +152,25 @@ def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
     batch.status, batch.message, batch.finished_at = status, message, timezone.now()
     batch.save()
     return batch
+
+
+def import_upload(kind: str, uploaded: Any, *, user: Any) -> ImportBatch:
+    """An uploaded file (web page or API) as an import of `kind`, refused up front if the kind is unknown, the
+    file too large, or the user's role may not import it."""
+    from django.conf import settings
+
+    if kind not in IMPORTERS:
+        raise ValidationError({"kind": f"导入类型“{kind}”不存在，可选：{'、'.join(IMPORTERS)}"})
+    importer = IMPORTERS[kind]()
+    if uploaded is None:
+        raise ValidationError({"file": "请选择要上传的文件"})
+    if uploaded.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": f"文件大小 {uploaded.size / 1048576:.1f} MB 超过上限 "
+                f"{settings.IMPORT_MAX_BYTES / 1048576:.0f} MB"
+            }
+        )
+    if importer.permission and not user.has_perm(importer.permission):
+        raise PermissionDenied(f"您的角色没有导入{importer.label}的权限")
+    return run_import(importer, uploaded, uploaded.name, user=user)

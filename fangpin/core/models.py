@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from fangpin.core.scoping import ScopedModel
+
 
 class ObjectChange(models.Model):
     """One change to one object (or one bulk write), with who, when, from where and the before/after values.
@@ -116,7 +118,7 @@ class StatusChange(models.Model):
         return f"{self.from_status} → {self.to_status}"
 
 
-class ImportBatch(models.Model):
+class ImportBatch(ScopedModel):
     """One uploaded file and what became of it: who, when, what kind, the file and its hash, the counts, and
     for a refused file the error workbook (the failed rows with an 错误说明 column) to fix and upload again.
 

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView
+from django.urls import reverse
+from django.views.generic import DetailView, TemplateView
 from django.views.generic.edit import FormView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -167,3 +168,54 @@ class ObjectEditView(ScopedQuerysetMixin, PermissionRequiredMixin, FormView):
         context["object"] = self.object
         context["verbose_name"] = self.model._meta.verbose_name
         return context
+
+
+class ImportView(LoginRequiredMixin, TemplateView):
+    """数据导入: upload a file (drag and drop, with a progress bar) and see the batches of one's region."""
+
+    template_name = "core/imports.html"
+
+    def get_context_data(self, **kwargs):
+        from fangpin.core.importing import IMPORTERS
+        from fangpin.core.models import ImportBatch
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["kinds"] = [
+            (k, i.label) for k, i in IMPORTERS.items() if not i.permission or user.has_perm(i.permission)
+        ]
+        context["batches"] = ImportBatch.objects.visible_to(user).select_related("user")[:50]
+        context["max_mb"] = settings.IMPORT_MAX_BYTES // 1048576
+        return context
+
+    def post(self, request):
+        from fangpin.core.importing import import_upload
+
+        try:
+            batch = import_upload(request.POST.get("kind", ""), request.FILES.get("file"), user=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, "；".join(getattr(exc, "messages", None) or [str(exc)]))
+            return HttpResponseRedirect(reverse("imports"))
+        return HttpResponseRedirect(reverse("import_detail", args=[batch.pk]))
+
+
+class ImportBatchDetailView(LoginRequiredMixin, DetailView):
+    template_name = "core/import_detail.html"
+    context_object_name = "batch"
+
+    def get_queryset(self):
+        from fangpin.core.models import ImportBatch
+
+        return ImportBatch.objects.visible_to(self.request.user).select_related("user")
+
+
+class ImportErrorsView(ImportBatchDetailView):
+    """The error workbook of a batch the user can see (never served from a public media URL)."""
+
+    def get(self, request, *args, **kwargs):
+        batch = self.get_object()
+        if not batch.error_file:
+            raise Http404("该批次没有错误说明工作簿")
+        return FileResponse(
+            batch.error_file.open("rb"), as_attachment=True, filename=f"错误说明-{batch.pk}.xlsx"
+        )

@@ -98,3 +98,43 @@ def test_county_official_searches_edits_and_exports(server, cast, households, br
     numbers = {row[0] for row in xlsx_rows(path.read_bytes())[1:]}
     assert numbers == {households[k].number for k in "abc"}
     assert Person.objects.filter(pk=spouse.pk, work_months=8).exists()
+
+
+@pytest.mark.browser
+def test_upload_with_errors_download_the_workbook_fix_and_upload_again(
+    server, cast, tree, browser_page, tmp_path
+):
+    from fangpin.registry.tests.test_import import HEADER, family, xlsx
+
+    page = browser_page
+    rows = family(tree.village_a)
+    bad = [list(r) for r in rows]
+    bad[2][8] = "博士"  # not an education level
+    bad_file, good_file = tmp_path / "户籍.xlsx", tmp_path / "户籍-改正.xlsx"
+    bad_file.write_bytes(xlsx(HEADER, bad).getvalue())
+    good_file.write_bytes(xlsx(HEADER, rows).getvalue())
+
+    page.goto(f"{server.url}/login/")
+    page.fill("input[name=username]", "village_cadre")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+    page.click("text=数据导入")
+    page.set_input_files("input[type=file]", str(bad_file))
+    page.click("button:has-text('上传并校验')")
+    page.wait_for_selector("#batch-status")
+    assert "有错误，未导入" in page.inner_text("#batch-status")
+    with page.expect_download() as download_info:
+        page.click("#error-workbook")
+    errors = tmp_path / "errors.xlsx"
+    download_info.value.save_as(errors)
+    rows_back = xlsx_rows(errors.read_bytes())
+    assert rows_back[1][5] == "王小山" and "文化程度" in rows_back[1][-1]
+    assert not Person.objects.filter(name="王小山").exists()
+
+    page.click("text=返回数据导入")
+    page.set_input_files("input[type=file]", str(good_file))
+    page.click("button:has-text('上传并校验')")
+    page.wait_for_selector("#batch-status")
+    assert "已导入" in page.inner_text("#batch-status")
+    assert Person.objects.filter(name="王小山", household__region=tree.village_a).exists()

@@ -74,6 +74,15 @@ NOT_OBJECT_PAGES = {
     "income-list",
 }
 POST_ONLY = {"registry:household_transition", "registry:person_delete"}
+# Import batches: scoped like the registry, tested in test_import_web_api.py.
+IMPORT_PAGES = {
+    "imports",
+    "import_detail",
+    "import_errors",
+    "importbatch-list",
+    "importbatch-detail",
+    "importbatch-errors",
+}
 
 
 def test_every_named_url_is_covered_by_the_scope_tests(households):
@@ -82,6 +91,7 @@ def test_every_named_url_is_covered_by_the_scope_tests(households):
         | set(api_objects(households["a"]))
         | NOT_OBJECT_PAGES
         | POST_ONLY
+        | IMPORT_PAGES
     )
     names = {n for n in all_url_names() if not n.endswith("-format") and not n.startswith("api-root")}
     assert names - covered == set(), "add the new URLs to the scope tests"
