@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "fangpin.geo",
     "fangpin.accounts",
     "fangpin.registry",
+    "fangpin.exchange",
 ]
 
 MIDDLEWARE = [

@@ -39,12 +39,14 @@ class RowError:
 
 @dataclass
 class Plan:
-    """What an importer will write, with the raw rows kept for the error workbook."""
+    """What an importer will write. `rows` must hold at least the raw values of every failed row (for the error
+    workbook); a streaming importer of large files keeps only those and counts the rest in `total`."""
 
     items: list[Any] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    total: int | None = None
 
 
 class Importer:
@@ -122,7 +124,7 @@ def run_import(importer: Importer, handle: IO[bytes], filename: str, *, user: An
         plan = importer.prepare(table, user)
     except SpreadsheetError as exc:
         return _finish(batch, ImportBatch.Status.REJECTED, exc.message)
-    batch.rows_total = len(plan.rows)
+    batch.rows_total = plan.total if plan.total is not None else len(plan.rows)
     if plan.errors:
         batch.rows_failed = len({e.line for e in plan.errors})
         batch.error_file.save(f"错误说明-{batch.pk}.xlsx", ContentFile(error_workbook(plan)), save=False)
