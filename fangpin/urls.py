@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("imports/", core_views.ImportView.as_view(), name="imports"),
     path("imports/<int:pk>/", core_views.ImportBatchDetailView.as_view(), name="import_detail"),
+    path("imports/template/<str:kind>/", core_views.ImportTemplateView.as_view(), name="import_template"),
     path("imports/<int:pk>/errors/", core_views.ImportErrorsView.as_view(), name="import_errors"),
     path("geo/", include("fangpin.geo.urls")),
     path("registry/", include("fangpin.registry.urls")),

@@ -176,3 +176,52 @@ def import_upload(kind: str, uploaded: Any, *, user: Any) -> ImportBatch:
     if importer.permission and not user.has_perm(importer.permission):
         raise PermissionDenied(f"您的角色没有导入{importer.label}的权限")
     return run_import(importer, uploaded, uploaded.name, user=user)
+
+
+def template_workbook(importer: Importer) -> bytes:
+    """A blank .xlsx for `importer`: the header row, a comment on each header (required or not, how to fill
+    it), and a drop-down list on every column with fixed choices (lists kept on a hidden 选项 sheet, since
+    Excel caps an inline list at 255 characters)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = importer.label[:31] or "导入"
+    options = wb.create_sheet("选项")
+    options.sheet_state = "hidden"
+    required_fill = PatternFill("solid", fgColor="FFF2CC")
+    for index, column in enumerate(importer.columns, start=1):
+        cell = ws.cell(row=1, column=index, value=column.header)
+        cell.font = Font(bold=True)
+        if column.required:
+            cell.fill = required_fill
+        note = ["必填" if column.required else "选填"]
+        if column.help:
+            note.append(column.help)
+        if column.choices:
+            note.append("可选：" + "、".join(column.choices))
+            for row, label in enumerate(column.choices, start=1):
+                options.cell(row=row, column=index, value=label)
+            letter = get_column_letter(index)
+            validation = DataValidation(
+                type="list",
+                formula1=f"=选项!${letter}$1:${letter}${len(column.choices)}",
+                allow_blank=not column.required,
+                showErrorMessage=True,
+                errorTitle="无效的选项",
+                error=f"请从下拉列表中选择{column.header}",
+            )
+            ws.add_data_validation(validation)
+            validation.add(f"{letter}2:{letter}10000")
+        cell.comment = Comment("\n".join(note), "fangpin")
+        ws.column_dimensions[get_column_letter(index)].width = max(10, min(30, len(column.header) * 2 + 2))
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -13,9 +13,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django.views.generic.edit import FormView
 from django_filters.views import FilterView
@@ -44,10 +46,12 @@ class ObjectListView(ScopedQuerysetMixin, PermissionRequiredMixin, SingleTableMi
     table_pagination = {"per_page": 50, "paginator_class": LazyPaginator}
     export_permission: str | None = None
     export_filename = "export"
+    # Other layouts than the table's columns, e.g. {"registry": rows_in_the_import_layout(queryset, user)}.
+    export_layouts: dict[str, Callable[..., Any]] = {}
     title = ""
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("export") == "xlsx":
+        if request.GET.get("export") == "xlsx" or request.GET.get("export") in self.export_layouts:
             return self.export(request)
         if request.GET.get("count") == "1":
             from django.http import HttpResponse
@@ -72,9 +76,13 @@ class ObjectListView(ScopedQuerysetMixin, PermissionRequiredMixin, SingleTableMi
         if qs[limit : limit + 1].exists():
             messages.error(request, f"结果超过 {limit:,} 行，请缩小筛选范围后再导出")
             return HttpResponseRedirect(request.get_full_path().replace("export=xlsx", ""))
-        table = self.get_table_class()(qs, exclude=getattr(self, "export_exclude", ()), user=request.user)
-        values = table.as_values()
-        header = next(values)
+        layout = self.export_layouts.get(request.GET.get("export"))
+        if layout is not None:
+            header, values = layout(qs, request.user)
+        else:
+            table = self.get_table_class()(qs, exclude=getattr(self, "export_exclude", ()), user=request.user)
+            values = table.as_values()
+            header = next(values)
         return xlsx_response(header, values, f"{self.export_filename}.xlsx", sheet_title=self.title or "清单")
 
     def get_context_data(self, **kwargs):
@@ -85,6 +93,10 @@ class ObjectListView(ScopedQuerysetMixin, PermissionRequiredMixin, SingleTableMi
         )
         context["add_url"] = self.get_add_url()
         context["export_url"] = self._with_param("export", "xlsx")
+        context["layout_urls"] = [
+            (label, self._with_param("export", name))
+            for name, label in getattr(self, "export_layout_labels", {}).items()
+        ]
         context["count_url"] = self._with_param("count", "1")
         context["more_filters_used"] = any(
             v for k, v in self.request.GET.items() if k not in ("q", "page", "sort")
@@ -219,3 +231,20 @@ class ImportErrorsView(ImportBatchDetailView):
         return FileResponse(
             batch.error_file.open("rb"), as_attachment=True, filename=f"错误说明-{batch.pk}.xlsx"
         )
+
+
+class ImportTemplateView(LoginRequiredMixin, View):
+    """A blank template for one kind of import, with header notes and drop-down lists."""
+
+    def get(self, request, kind):
+        from fangpin.core.importing import IMPORTERS, template_workbook
+
+        if kind not in IMPORTERS:
+            raise Http404("导入类型不存在")
+        importer = IMPORTERS[kind]()
+        response = HttpResponse(
+            template_workbook(importer),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = content_disposition_header(True, f"{importer.label}-导入模板.xlsx")
+        return response

@@ -9,6 +9,7 @@ validators), every row is checked before anything is written, and writes go thro
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from fangpin.core.validators import normalize_digits
 from fangpin.geo.models import Region
 from fangpin.registry import services
 from fangpin.registry.choices import Health, Relation
-from fangpin.registry.models import PERSON_DATA_FIELDS, Household, Person
+from fangpin.registry.models import PERSON_DATA_FIELDS, Household, HouseholdIncome, Person
 
 HOUSEHOLD_FIELDS = (
     "number",
@@ -61,7 +62,9 @@ def _header(model: type[models.Model], name: str) -> str:
 
 def _labels(model, name) -> tuple[str, ...]:
     f = model._meta.get_field(name)
-    return tuple(str(label) for _, label in f.flatchoices if _ != "") if f.choices else ()
+    if isinstance(f, models.BooleanField):
+        return ("是", "否")
+    return tuple(str(label) for code, label in f.flatchoices if code not in ("", None)) if f.choices else ()
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -287,6 +290,99 @@ class RegistryImporter(Importer):
                 else:
                     counts["updated"] += 1
                 services.save_person(person, user=user)
+        return counts
+
+
+INCOME_FIELDS = (
+    "year",
+    "wage",
+    "business",
+    "property",
+    "transfer",
+    "business_cost",
+    "claims_income",
+    "compliant_out_of_pocket",
+)
+INCOME_COLUMNS: tuple[Column, ...] = (
+    Column("number", "户编号", ALIASES["number"], True),
+    *(Column(n, _header(HouseholdIncome, n), (), n == "year") for n in INCOME_FIELDS),
+)
+
+
+@register
+class IncomeImporter(Importer):
+    """家庭年度收入: one row per household and year; an existing (household, year) row is updated."""
+
+    kind = "incomes"
+    label = "家庭年度收入"
+    permission = "registry.add_householdincome"
+    columns = INCOME_COLUMNS
+
+    def prepare(self, table: Table, user: Any) -> Plan:
+        plan = Plan(headers=table.headers)
+        header = {c.field: table.headers.get(c.field, c.header) for c in INCOME_COLUMNS}
+        lines: list[tuple[int, dict]] = []
+        for line, raw in table.rows:
+            plan.rows[line] = raw
+            lines.append((line, raw))
+        numbers = {str(raw.get("number", "")).strip() for _, raw in lines}
+        households = {h.number: h for h in Household.objects.visible_to(user).filter(number__in=numbers)}
+        seen: dict[tuple[str, Any], int] = {}
+        for line, raw in lines:
+
+            def fail(name, reason, line=line, raw=raw):
+                plan.errors.append(RowError(line, header.get(name, name), raw.get(name, ""), reason))
+
+            number = str(raw.get("number", "")).strip()
+            household = households.get(number)
+            if household is None:
+                fail("number", "户编号不存在或不在您的管辖范围内")
+                continue
+            values = {}
+            for name in INCOME_FIELDS:
+                text = str(raw.get(name, "") if raw.get(name) is not None else "").strip().replace(",", "")
+                if name == "year":
+                    if not text.isdigit():
+                        fail(name, "应填四位年份")
+                        continue
+                    values[name] = int(text)
+                else:
+                    try:
+                        values[name] = Decimal(text or "0")
+                    except InvalidOperation:
+                        fail(name, "应填金额（数字）")
+            if "year" not in values:
+                continue
+            key = (number, values["year"])
+            if key in seen:
+                fail("year", f"与第{seen[key]}行重复（同一户同一年度）")
+                continue
+            seen[key] = line
+            income = HouseholdIncome.objects.filter(household=household, year=values["year"]).first()
+            income = income or HouseholdIncome(household=household)
+            for name, value in values.items():
+                setattr(income, name, value)
+            try:
+                income.full_clean(validate_unique=False)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    fail(name if name in header else "year", messages[0])
+                continue
+            plan.items.append(income)
+        return plan
+
+    def write(self, plan: Plan, user: Any) -> dict[str, int]:
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        for income in plan.items:
+            if income.pk is None:
+                counts["created"] += 1
+            else:
+                stored = HouseholdIncome._base_manager.get(pk=income.pk)
+                if all(getattr(stored, n) == getattr(income, n) for n in INCOME_FIELDS):
+                    counts["unchanged"] += 1
+                    continue
+                counts["updated"] += 1
+            services.save_income(income, user=user)
         return counts
 
 

@@ -13,6 +13,7 @@ from fangpin.core.workflow import status_history
 from fangpin.registry import services
 from fangpin.registry.filters import HouseholdFilterSet, PersonFilterSet
 from fangpin.registry.forms import HouseholdForm, HouseholdIncomeForm, PersonForm
+from fangpin.registry.importers import registry_rows
 from fangpin.registry.models import Household, HouseholdIncome, Person
 from fangpin.registry.tables import HouseholdTable, PersonTable
 
@@ -34,6 +35,8 @@ class HouseholdListView(ObjectListView):
     export_permission = "registry.export_household"
     export_filename = "农户清单"
     title = "农户"
+    export_layouts = {"registry": registry_rows}
+    export_layout_labels = {"registry": "导出（导入格式，每名成员一行）"}
 
     def get_queryset(self):
         return super().get_queryset().select_related("region__parent")

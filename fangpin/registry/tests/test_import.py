@@ -11,7 +11,7 @@ from fangpin.core import changelog
 from fangpin.core.importing import run_import
 from fangpin.core.models import ImportBatch, ObjectChange
 from fangpin.core.testing import make_id_number, xlsx_rows
-from fangpin.registry.importers import RegistryImporter, registry_rows
+from fangpin.registry.importers import IncomeImporter, RegistryImporter, registry_rows
 from fangpin.registry.models import Household, HouseholdIncome, Person
 
 
@@ -218,3 +218,77 @@ def test_import_command(cast, tree, tmp_path):
         call_command("import", "registry", str(path), "--user", "leader")
     with pytest.raises(CommandError, match="不存在"):
         call_command("import", "nothing", str(path), "--user", "leader")
+
+
+INCOME_HEADER = [
+    "户编号",
+    "年度",
+    "工资性收入",
+    "生产经营性收入",
+    "财产性收入",
+    "转移性收入",
+    "生产经营性支出",
+    "理赔收入",
+    "合规自付支出",
+]
+
+
+def test_income_import_creates_updates_and_refuses(cast, households):
+    user = cast["village_cadre"]
+    a, b = households["a"], households["b"]
+    rows = [
+        [a.number, 2024, "20,000", 3000, 0, 1000, 500, 0, 1200],
+        [a.number, 2025, 31000, 5000, 0, 2000, 1000, 0, 0],
+    ]
+    batch = run_import(IncomeImporter(), xlsx(INCOME_HEADER, rows), "收入.xlsx", user=user)
+    assert batch.status == ImportBatch.Status.SUCCEEDED, batch.message
+    assert (batch.created, batch.updated) == (1, 1)  # 2025 existed (fixture) and changed; 2024 is new
+    income_2024 = HouseholdIncome.objects.get(household=a, year=2024)
+    assert income_2024.net_income == 23500 and income_2024.per_capita_net_income == 11750
+    a.refresh_from_db()
+    assert (a.income_year, a.per_capita_income) == (2025, 18500)
+
+    before = (HouseholdIncome.objects.count(), ObjectChange.objects.count())
+    bad = [
+        [a.number, 2023, -5, 0, 0, 0, 0, 0, 0],
+        [a.number, "去年", 1, 0, 0, 0, 0, 0, 0],
+        [b.number, 2025, 1, 0, 0, 0, 0, 0, 0],
+        [a.number, 2022, "一万", 0, 0, 0, 0, 0, 0],
+    ]
+    batch = run_import(IncomeImporter(), xlsx(INCOME_HEADER, bad), "收入.xlsx", user=user)
+    text = batch.message + " ".join(r[-1] for r in xlsx_rows(batch.error_file.read())[1:])
+    assert batch.status == ImportBatch.Status.FAILED and batch.rows_failed == 4
+    assert "金额不能为负数" in text and "四位年份" in text and "管辖范围" in text and "应填金额" in text
+    assert (HouseholdIncome.objects.count(), ObjectChange.objects.count()) == before
+
+
+def test_template_has_notes_and_drop_downs(client, cast):
+    from openpyxl import load_workbook
+
+    client.login(username="village_cadre", password="test-pass-123")
+    response = client.get("/imports/template/registry/")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(response.content))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    assert headers[:3] == ["户编号", "村（区划代码）", "自然村（组）"] and "身份证号码" in headers
+    assert "必填" in ws.cell(row=1, column=headers.index("身份证号码") + 1).comment.text
+    formulas = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert any("选项" in f for f in formulas.values()) and wb["选项"].sheet_state == "hidden"
+    relation_column = ws.cell(row=1, column=headers.index("与户主关系") + 1).column_letter
+    assert relation_column in formulas
+    assert client.get("/imports/template/nothing/").status_code == 404
+
+
+def test_list_exports_in_the_import_layout_and_that_file_imports_unchanged(client, cast, households):
+    client.login(username="township_officer", password="test-pass-123")
+    response = client.get("/registry/households/?export=registry")
+    content = b"".join(response.streaming_content)
+    rows = xlsx_rows(content)
+    assert rows[0][:2] == ["户编号", "村（区划代码）"]
+    assert {r[0] for r in rows[1:]} == {households["a"].number, households["b"].number}
+    before = snapshot()
+    batch = run_import(RegistryImporter(), io.BytesIO(content), "export.xlsx", user=cast["township_officer"])
+    assert batch.status == ImportBatch.Status.SUCCEEDED, batch.message
+    assert (batch.created, batch.updated, batch.unchanged) == (0, 0, 4)
+    assert snapshot()[:2] == before[:2]

@@ -76,6 +76,7 @@ NOT_OBJECT_PAGES = {
 POST_ONLY = {"registry:household_transition", "registry:person_delete"}
 # Import batches: scoped like the registry, tested in test_import_web_api.py.
 IMPORT_PAGES = {
+    "import_template",
     "imports",
     "import_detail",
     "import_errors",
