@@ -7,6 +7,7 @@ FANGPIN_ALLOWED_HOSTS                   comma-separated (default 127.0.0.1,local
 FANGPIN_VAR_DIR                         where the default SQLite file and uploads live (default ./var)
 FANGPIN_EXPORT_MAX_ROWS                 the largest list one Excel export may hold (default 200000)
 FANGPIN_IMPORT_MAX_BYTES                the largest file one import may upload (default 50 MiB)
+FANGPIN_IMPORT_BACKGROUND_BYTES         files larger than this are imported in the background (default 2 MiB)
 """
 
 import os
@@ -55,6 +56,7 @@ CSRF_TRUSTED_ORIGINS = [
 VAR_DIR = Path(os.environ.get("FANGPIN_VAR_DIR", Path.cwd() / "var")).resolve()
 EXPORT_MAX_ROWS = envint("FANGPIN_EXPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_BYTES = envint("FANGPIN_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+IMPORT_BACKGROUND_BYTES = envint("FANGPIN_IMPORT_BACKGROUND_BYTES", 2 * 1024 * 1024)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -9,7 +9,8 @@ row is bad (and then nothing is written), and one transaction under the change-l
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -96,8 +97,15 @@ def error_workbook(plan: Plan) -> bytes:
     return handle.read()
 
 
-def run_import(importer: Importer, handle: IO[bytes], filename: str, *, user: Any) -> ImportBatch:
-    """Import one file as `user`; return its ImportBatch (status says what happened, nothing half-written)."""
+def start_batch(
+    importer: Importer,
+    handle: IO[bytes],
+    filename: str,
+    *,
+    user: Any,
+    status: str = ImportBatch.Status.RUNNING,
+) -> ImportBatch:
+    """Record an upload: the ImportBatch with the original file kept and its hash."""
     digest = file_sha256(handle)
     batch = ImportBatch.objects.create(
         kind=importer.kind,
@@ -105,14 +113,43 @@ def run_import(importer: Importer, handle: IO[bytes], filename: str, *, user: An
         region=getattr(user, "region", None),
         file_name=filename[:255],
         file_sha256=digest,
+        status=status,
     )
     batch.file.save(filename, ContentFile(handle.read()), save=True)
     handle.seek(0)
+    return batch
+
+
+def run_import(
+    importer: Importer,
+    handle: IO[bytes],
+    filename: str,
+    *,
+    user: Any,
+    progress: Callable[[int], None] | None = None,
+) -> ImportBatch:
+    """Import one file as `user` now; return its ImportBatch (status says what happened, nothing half-written)."""
+    return process_batch(
+        start_batch(importer, handle, filename, user=user), importer, user=user, progress=progress
+    )
+
+
+def process_batch(
+    batch: ImportBatch, importer: Importer, *, user: Any, progress: Callable[[int], None] | None = None
+) -> ImportBatch:
+    """Validate and write a recorded upload. Rows read so far are saved on the batch every few thousand rows,
+    so a page polling a background import can show progress."""
+    if batch.status != ImportBatch.Status.RUNNING:
+        batch.status = ImportBatch.Status.RUNNING
+        batch.save(update_fields=["status"])
     if importer.permission and not user.has_perm(importer.permission):
         return _finish(batch, ImportBatch.Status.REJECTED, f"您的角色没有导入{importer.label}的权限")
     previous = (
         ImportBatch.objects.filter(
-            kind=importer.kind, file_sha256=digest, status=ImportBatch.Status.SUCCEEDED, user=batch.user
+            kind=importer.kind,
+            file_sha256=batch.file_sha256,
+            status=ImportBatch.Status.SUCCEEDED,
+            user=batch.user,
         )
         .exclude(pk=batch.pk)
         .first()
@@ -120,8 +157,10 @@ def run_import(importer: Importer, handle: IO[bytes], filename: str, *, user: An
     if previous is not None:
         return _finish(batch, ImportBatch.Status.UNCHANGED, f"与批次 {previous.pk} 的文件完全相同，未做修改")
     try:
-        table = open_table(handle, importer.columns, filename=filename)
-        plan = importer.prepare(table, user)
+        with batch.file.open("rb") as handle:
+            table = open_table(handle, importer.columns, filename=batch.file_name)
+            table.rows = _counting(table.rows, batch, progress)
+            plan = importer.prepare(table, user)
     except SpreadsheetError as exc:
         return _finish(batch, ImportBatch.Status.REJECTED, exc.message)
     batch.rows_total = plan.total if plan.total is not None else len(plan.rows)
@@ -150,6 +189,19 @@ def run_import(importer: Importer, handle: IO[bytes], filename: str, *, user: An
     )
 
 
+def _counting(rows, batch: ImportBatch, progress):
+    count = 0
+    for item in rows:
+        count += 1
+        if count % 2000 == 0:
+            ImportBatch.objects.filter(pk=batch.pk).update(rows_total=count)
+            if progress:
+                progress(count)
+        yield item
+    if progress:
+        progress(count)
+
+
 def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
     batch.status, batch.message, batch.finished_at = status, message, timezone.now()
     batch.save()
@@ -175,7 +227,44 @@ def import_upload(kind: str, uploaded: Any, *, user: Any) -> ImportBatch:
         )
     if importer.permission and not user.has_perm(importer.permission):
         raise PermissionDenied(f"您的角色没有导入{importer.label}的权限")
-    return run_import(importer, uploaded, uploaded.name, user=user)
+    if uploaded.size <= settings.IMPORT_BACKGROUND_BYTES:
+        return run_import(importer, uploaded, uploaded.name, user=user)
+    batch = start_batch(importer, uploaded, uploaded.name, user=user, status=ImportBatch.Status.QUEUED)
+    start_background(batch.pk)
+    return batch
+
+
+BACKGROUND: list[threading.Thread] = []
+
+
+def start_background(batch_id: int) -> threading.Thread:
+    """Process a queued batch in a background thread of this process (the request returns at once).
+    `fangpin run-imports` picks up batches left queued by a restart."""
+    thread = threading.Thread(target=run_queued, args=(batch_id,), name=f"import-{batch_id}", daemon=True)
+    BACKGROUND[:] = [t for t in BACKGROUND if t.is_alive()] + [thread]
+    thread.start()
+    return thread
+
+
+def run_queued(batch_id: int) -> ImportBatch | None:
+    from django.db import close_old_connections, connections
+
+    close_old_connections()
+    try:
+        batch = (
+            ImportBatch.objects.select_related("user")
+            .filter(pk=batch_id, status=ImportBatch.Status.QUEUED)
+            .first()
+        )
+        if batch is None or batch.kind not in IMPORTERS:
+            return None
+        try:
+            return process_batch(batch, IMPORTERS[batch.kind](), user=batch.user)
+        except Exception as exc:  # a bug must not leave the batch "running" for ever
+            _finish(batch, ImportBatch.Status.FAILED, f"导入过程出错，整个文件未导入：{exc}")
+            raise
+    finally:
+        connections.close_all()
 
 
 def template_workbook(importer: Importer) -> bytes:

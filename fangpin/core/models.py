@@ -126,6 +126,7 @@ class ImportBatch(ScopedModel):
     """
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
         RUNNING = "running", "处理中"
         SUCCEEDED = "succeeded", "已导入"
         FAILED = "failed", "有错误，未导入"

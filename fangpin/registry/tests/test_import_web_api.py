@@ -113,3 +113,51 @@ def test_oversized_and_unauthorised_uploads_are_refused(client, cast, settings):
     )
     assert response.status_code == 403
     assert ImportBatch.objects.count() == 0
+
+
+def test_large_files_import_in_the_background(client, transactional_db, cast, tree, settings):
+    from fangpin.core import importing
+
+    settings.IMPORT_BACKGROUND_BYTES = 10  # every real file is "large"
+    rows = family(tree.village_a)
+    client.login(username="village_cadre", password=PASSWORD)
+    response = client.post(
+        reverse("imports"), {"kind": "registry", "file": upload("big.xlsx", xlsx(HEADER, rows).getvalue())}
+    )
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == reverse("import_detail", args=[batch.pk])
+    assert batch.status in (
+        ImportBatch.Status.QUEUED,
+        ImportBatch.Status.RUNNING,
+        ImportBatch.Status.SUCCEEDED,
+    )
+    for thread in importing.BACKGROUND:
+        thread.join(timeout=30)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.SUCCEEDED, batch.message
+    assert Household.objects.filter(number=rows[0][0]).exists()
+    page = client.get(reverse("import_detail", args=[batch.pk])).content.decode()
+    assert "已导入" in page and "hx-trigger" not in page
+
+
+def test_run_imports_picks_up_queued_batches(cast, tree):
+    import io
+
+    from django.core.management import call_command
+
+    from fangpin.core.importing import start_batch
+    from fangpin.registry.importers import RegistryImporter
+
+    rows = family(tree.village_a)
+    batch = start_batch(
+        RegistryImporter(),
+        io.BytesIO(xlsx(HEADER, rows).getvalue()),
+        "q.xlsx",
+        user=cast["village_cadre"],
+        status=ImportBatch.Status.QUEUED,
+    )
+    call_command("run_imports")
+    batch.refresh_from_db()
+    assert (
+        batch.status == ImportBatch.Status.SUCCEEDED and Household.objects.filter(number=rows[0][0]).exists()
+    )

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fangpin.core.importing import IMPORTERS, run_import
 from fangpin.core.models import ImportBatch
@@ -28,8 +29,21 @@ class Command(BaseCommand):
         if account is None:
             raise CommandError(f"用户“{user}”不存在或已停用")
         console = Console(stderr=True)
-        with console.status(f"正在校验并导入 {path.name} …"), path.open("rb") as handle:
-            batch = run_import(IMPORTERS[kind](), handle, path.name, user=account)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("已读 {task.completed:,} 行"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True) as bar, path.open("rb") as handle:
+            task = bar.add_task(f"校验 {path.name}", total=None)
+            batch = run_import(
+                IMPORTERS[kind](),
+                handle,
+                path.name,
+                user=account,
+                progress=lambda rows: bar.update(task, completed=rows),
+            )
         if batch.status in (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.UNCHANGED):
             self.stdout.write(self.style.SUCCESS(f"批次 {batch.pk}：{batch.message}"))
             return
