@@ -61,6 +61,18 @@ def insert_rows(
             out.append(adapt(value) if adapt is not None and value is not None else value)
         return tuple(out)
 
+    if connection.vendor == "postgresql":
+        # COPY is several times faster than executemany for bulk loads on PostgreSQL.
+        copy_sql = "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+        )
+        count = 0
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(values(row))
+                count += 1
+        return count
+
     count = 0
     batch: list[tuple] = []
     with connection.cursor() as cursor:
