@@ -64,12 +64,45 @@ class VillagePlan:
     township_code: str
     county_code: str
     is_poor: bool
+    id_slot: int = (
+        0  # this village's own ID sequence numbers within its county: 2·slot (女) and 2·slot+1 (男)
+    )
+
+
+MAX_VILLAGES_PER_TOWNSHIP = 18
+
+
+def _rural_township_ranks() -> dict[str, int]:
+    """Each real rural township's position among its county's rural townships (from the shipped data file)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "geo" / "data" / "xianning.csv"
+    by_county: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["level"] == "township" and is_rural_township(row["code"]):
+                by_county.setdefault(row["parent"], []).append(row["code"])
+    return {code: rank for codes in by_county.values() for rank, code in enumerate(sorted(codes))}
+
+
+TOWNSHIP_RANKS = _rural_township_ranks()
+
+
+def township_rank(township_code: str) -> int:
+    """Real townships rank by the data file; the province layout's synthetic ones are numbered 100–109."""
+    return TOWNSHIP_RANKS.get(township_code, int(township_code[6:]) - 100)
 
 
 def plan_villages(seed: int, township_code: str, county_code: str) -> list[VillagePlan]:
-    """12–18 villages per rural township, with plausible names; ≈192 poor villages across the city."""
-    rng = village_rng(seed, township_code)
-    count = rng.randint(12, 18)
+    """12–18 villages per rural township, with plausible names; ≈192 poor villages across the city.
+
+    The plan depends on the township alone, not on the seed, so every seed and every scale sees the same
+    villages; the seed only changes the households in them.
+    """
+    rng = random.Random(f"fangpin-plan:{township_code}")
+    count = rng.randint(12, MAX_VILLAGES_PER_TOWNSHIP)
+    rank = township_rank(township_code)
     names: set[str] = set()
     plans = []
     poor_share = 0.22 if county_code in POOR_COUNTIES else 0.18
@@ -80,27 +113,45 @@ def plan_villages(seed: int, township_code: str, county_code: str) -> list[Villa
         names.add(name)
         plans.append(
             VillagePlan(
-                f"{township_code}{201 + i:03d}", name, township_code, county_code, rng.random() < poor_share
+                f"{township_code}{201 + i:03d}",
+                name,
+                township_code,
+                county_code,
+                rng.random() < poor_share,
+                id_slot=rank * MAX_VILLAGES_PER_TOWNSHIP + i,
             )
         )
     return plans
 
 
-@dataclass
-class IdNumbers:
-    """Hands out valid, unique ID numbers for a run (the 3-digit sequence carries the sex in its parity)."""
+def make_id_number(county_code: str, birth: dt.date, seq: int) -> str:
+    first17 = f"{county_code}{birth:%Y%m%d}{seq:03d}"
+    return first17 + id_check_char(first17)
 
+
+@dataclass
+class VillageIds:
+    """ID numbers for one village, unique by construction and drawn from no random stream.
+
+    A village owns two sequence numbers in its county (one odd for men, one even for women), so no two villages
+    can give out the same number, whatever the scale or order of the run. Two people of the same sex born on
+    the same day in one village: the second is moved a day earlier.
+    """
+
+    county_code: str
+    slot: int
     used: set[str] = field(default_factory=set)
 
-    def issue(self, rng: random.Random, county_code: str, birth: dt.date, sex: str) -> str:
-        parity = 1 if sex == "male" else 0
+    def issue(self, birth: dt.date, sex: str) -> tuple[str, dt.date]:
+        seq = 2 * self.slot + (1 if sex == "male" else 0)
+        if seq > 999:
+            raise ValueError(f"village slot {self.slot} is beyond the 3-digit ID sequence")
         while True:
-            seq = rng.randrange(0, 500) * 2 + parity
-            first17 = f"{county_code}{birth:%Y%m%d}{seq:03d}"
-            number = first17 + id_check_char(first17)
+            number = make_id_number(self.county_code, birth, seq)
             if number not in self.used:
                 self.used.add(number)
-                return number
+                return number, birth
+            birth -= dt.timedelta(days=1)
 
 
 def _money(value: float) -> Decimal:
@@ -247,10 +298,11 @@ def _labour(
 
 
 def generate_village(
-    seed: int, village: VillagePlan, households_per_village: int, ids: IdNumbers
+    seed: int, village: VillagePlan, households_per_village: int
 ) -> tuple[list[dict], list[dict], list[dict]]:
     """(households, persons, incomes) of one village, as dicts keyed by model field names."""
     rng = village_rng(seed, village.code)
+    ids = VillageIds(village.county_code, village.id_slot)
     poor_county = village.county_code in POOR_COUNTIES
     exited_share = 0.3 + (0.08 if poor_county else 0) + (0.12 if village.is_poor else 0)
     count = max(1, int(households_per_village * rng.uniform(0.85, 1.15)))
@@ -281,7 +333,7 @@ def generate_village(
             post, post_months = "", 0
             if not location and labour in ("ordinary", "weak") and 40 <= m.age < 65 and rng.random() < 0.05:
                 post, post_months = rng.choice(("village", "township", "department")), rng.randint(6, 12)
-            id_number = ids.issue(rng, village.county_code, birth, m.sex)
+            id_number, birth = ids.issue(birth, m.sex)
             if disabled and rng.random() < 0.7:
                 card = f"{id_number}{category}{grade}"
             employee = labour == "skilled" and location in ("in_county", "in_province") and rng.random() < 0.3
@@ -479,13 +531,11 @@ def iter_villages(
     seed: int,
     township_codes: list[tuple[str, str]],
     households_per_village: int,
-    ids: IdNumbers | None = None,
 ) -> Iterator[tuple[VillagePlan, list, list, list]]:
     """Generate village after village for (township code, county code) pairs, in code order."""
-    ids = ids or IdNumbers()
     for township_code, county_code in sorted(township_codes):
         for village in plan_villages(seed, township_code, county_code):
-            yield village, *generate_village(seed, village, households_per_village, ids)
+            yield village, *generate_village(seed, village, households_per_village)
 
 
 def write_database(
@@ -526,6 +576,7 @@ def write_database(
                 if progress:
                     progress(village, 0)
                 continue
+            _avoid_existing_ids(persons)
             insert_rows(
                 Household,
                 (
@@ -569,6 +620,32 @@ def write_database(
                 description=f"合成数据：{model._meta.verbose_name} × {counts[key]}",
             )
     return counts
+
+
+def _avoid_existing_ids(persons: list[dict]) -> None:
+    """Synthetic villages cannot clash with each other (each owns its ID sequence numbers), but a real person
+    imported or typed in may hold one of the numbers: move such a synthetic person a day earlier until free."""
+    from fangpin.registry.models import Person
+
+    in_batch = {p["id_number"] for p in persons}
+    taken = set(Person.objects.filter(id_number__in=in_batch).values_list("id_number", flat=True))
+    while taken:
+        clashes = [p for p in persons if p["id_number"] in taken]
+        for person in clashes:
+            in_batch.discard(person["id_number"])
+            seq = int(person["id_number"][14:17])
+            birth = person["birth_date"]
+            while True:
+                birth -= dt.timedelta(days=1)
+                number = make_id_number(person["id_number"][:6], birth, seq)
+                if number not in in_batch:
+                    break
+            if person["disability_card"]:
+                person["disability_card"] = number + person["disability_card"][18:]
+            person["id_number"], person["birth_date"] = number, birth
+            in_batch.add(number)
+        candidates = {p["id_number"] for p in clashes}
+        taken = set(Person.objects.filter(id_number__in=candidates).values_list("id_number", flat=True))
 
 
 def write_parquet(

@@ -120,3 +120,49 @@ def test_clear_errors(db, tmp_path):
         call_command("synth", "--scale", "county", "--seed", "1", "--region", "421299")
     with pytest.raises(CommandError, match="乡镇"):
         call_command("synth", "--scale", "township", "--seed", "1", "--region", "421223001")
+
+
+def test_a_village_is_the_same_alone_or_in_its_county_and_a_larger_run_after_a_smaller_one_works(regions):
+    county = [(t, "421223") for t in ("421223100", "421223101", "421223104")]
+    alone = next(
+        v for v in synthetic.iter_villages(1, [("421223104", "421223")], 20) if v[0].code == "421223104205"
+    )
+    within = next(v for v in synthetic.iter_villages(1, county, 20) if v[0].code == "421223104205")
+    assert alone == within
+    # Every village of a township owns different ID sequence numbers.
+    slots = [v.id_slot for t, c in county for v in synthetic.plan_villages(1, t, c)]
+    assert len(slots) == len(set(slots)) and max(slots) * 2 + 1 <= 999
+    assert synthetic.plan_villages(1, "421223104", "421223") == synthetic.plan_villages(
+        2, "421223104", "421223"
+    )
+
+    # A real person (imported, typed in) holds the number a synthetic villager of a not-yet-generated township
+    # would get: the villager is moved a day earlier, nothing crashes, the real person stays.
+    call_command(
+        "synth",
+        "--scale",
+        "township",
+        "--seed",
+        "1",
+        "--region",
+        "421223104",
+        "--households-per-village",
+        "5",
+    )
+    plan = synthetic.plan_villages(1, "421223100", "421223")[0]
+    target = synthetic.generate_village(1, plan, 5)[1][0]
+    household = Household.objects.filter(region__code="421223104201").first()
+    real = Person.objects.create(
+        household=household,
+        id_number=target["id_number"],
+        name="真实的人",
+        relation="other",
+        education="junior",
+        labour_skill="none",
+        resident_medical=True,
+    )
+    call_command("synth", "--scale", "county", "--seed", "1", "--households-per-village", "5")
+    assert Person.objects.get(pk=real.pk).id_number == target["id_number"]
+    moved = Person.objects.get(household__number=target["household_number"], name=target["name"])
+    assert moved.id_number != target["id_number"] and moved.birth_date < target["birth_date"]
+    assert Person.objects.values("id_number").distinct().count() == Person.objects.count()
