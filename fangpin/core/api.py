@@ -178,9 +178,9 @@ class ImportBatchViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        from fangpin.core.models import ImportBatch
+        from fangpin.core.importing import batches_visible_to
 
-        return ImportBatch.objects.visible_to(self.request.user)
+        return batches_visible_to(self.request.user)
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())

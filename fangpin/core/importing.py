@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 
@@ -58,6 +58,21 @@ class Importer:
     permission: str = ""  # the permission an uploader needs, checked before the file is read
     columns: Sequence[Column] = ()
 
+    batch: ImportBatch | None = None  # set by the runner before prepare(): the batch being processed
+    department: str = ""  # a department dataset's department: its batches are hidden from other departments
+
+    def check(self, user: Any) -> None:
+        """Raise PermissionDenied (Chinese message) unless `user` may upload this kind. Default: `permission`."""
+        if self.permission and not user.has_perm(self.permission):
+            raise PermissionDenied(f"您的角色没有导入{self.label}的权限")
+
+    def allowed(self, user: Any) -> bool:
+        try:
+            self.check(user)
+        except PermissionDenied:
+            return False
+        return True
+
     def prepare(self, table: Table, user: Any) -> Plan:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -72,6 +87,17 @@ def register(importer: type[Importer]) -> type[Importer]:
     """Make an importer available by its kind (to `fangpin import KIND FILE`, and later the web and API)."""
     IMPORTERS[importer.kind] = importer
     return importer
+
+
+def batches_visible_to(user: Any):
+    """Import batches `user` may see: in their region's subtree, and none of another department's datasets."""
+    from django.db.models import Q
+
+    batches = ImportBatch.objects.visible_to(user)
+    department = getattr(user, "department", "")
+    if department and not getattr(user, "is_superuser", False):
+        batches = batches.filter(Q(department="") | Q(department=department))
+    return batches
 
 
 def file_sha256(handle: IO[bytes]) -> str:
@@ -109,13 +135,15 @@ def start_batch(
     digest = file_sha256(handle)
     batch = ImportBatch.objects.create(
         kind=importer.kind,
+        department=importer.department,
         user=user if getattr(user, "pk", None) else None,
         region=getattr(user, "region", None),
         file_name=filename[:255],
         file_sha256=digest,
         status=status,
     )
-    batch.file.save(filename, ContentFile(handle.read()), save=True)
+    handle.seek(0)
+    batch.file.save(filename, File(handle), save=True)  # copied in chunks, never whole in memory
     handle.seek(0)
     return batch
 
@@ -142,8 +170,11 @@ def process_batch(
     if batch.status != ImportBatch.Status.RUNNING:
         batch.status = ImportBatch.Status.RUNNING
         batch.save(update_fields=["status"])
-    if importer.permission and not user.has_perm(importer.permission):
-        return _finish(batch, ImportBatch.Status.REJECTED, f"您的角色没有导入{importer.label}的权限")
+    try:
+        importer.check(user)
+    except PermissionDenied as exc:
+        return _finish(batch, ImportBatch.Status.REJECTED, str(exc))
+    importer.batch = batch
     previous = (
         ImportBatch.objects.filter(
             kind=importer.kind,
@@ -225,8 +256,7 @@ def import_upload(kind: str, uploaded: Any, *, user: Any) -> ImportBatch:
                 f"{settings.IMPORT_MAX_BYTES / 1048576:.0f} MB"
             }
         )
-    if importer.permission and not user.has_perm(importer.permission):
-        raise PermissionDenied(f"您的角色没有导入{importer.label}的权限")
+    importer.check(user)
     if uploaded.size <= settings.IMPORT_BACKGROUND_BYTES:
         return run_import(importer, uploaded, uploaded.name, user=user)
     batch = start_batch(importer, uploaded, uploaded.name, user=user, status=ImportBatch.Status.QUEUED)

@@ -134,6 +134,9 @@ class ImportBatch(ScopedModel):
         UNCHANGED = "unchanged", "重复文件，未做修改"
 
     kind = models.CharField("类型", max_length=50, db_index=True)
+    department = models.CharField(
+        "所属部门", max_length=30, blank=True, help_text="部门数据集的部门；其他部门的用户看不到该批次"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上传人",

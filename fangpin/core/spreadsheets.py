@@ -121,23 +121,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _raw_rows(handle: IO[bytes], suffix: str, sheet: str | None) -> Iterator[list[Any]]:
-    if suffix == ".csv":
-        data = handle.read()
-        if not data.strip():
-            raise SpreadsheetError("文件是空的")
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - gb18030 decodes any byte sequence
-            raise SpreadsheetError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GB18030")
-        yield from csv.reader(io.StringIO(text))
-        return
+def _csv_rows(handle: IO[bytes]) -> Iterator[list[Any]]:
+    """CSV rows, decoded as they are read (UTF-8, or GB18030 when the first megabyte is not UTF-8)."""
+    head = handle.read(1 << 20)
+    if not head.strip():
+        raise SpreadsheetError("文件是空的")
+    encoding = "utf-8-sig"
     try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not merely a character cut at the end of the sample
+            encoding = "gb18030"
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    try:
+        yield from csv.reader(text)
+    except UnicodeDecodeError:
+        raise SpreadsheetError("文件中有无法识别的字符：请把 CSV 另存为 UTF-8 或 GB18030 编码") from None
+    finally:
+        text.detach()  # leave the caller's file open
+
+
+def _workbook(handle: IO[bytes]):
+    try:
+        return python_calamine.CalamineWorkbook.from_filelike(handle)
     except python_calamine.PasswordError:
         raise SpreadsheetError("文件设有密码保护，请取消密码后再上传") from None
     except (
@@ -148,16 +155,13 @@ def _raw_rows(handle: IO[bytes], suffix: str, sheet: str | None) -> Iterator[lis
         OSError,
     ):
         raise SpreadsheetError("文件已损坏或不是 Excel 文件，请用 Excel 打开检查后另存为 .xlsx") from None
-    names = workbook.sheet_names
-    if not names:
-        raise SpreadsheetError("工作簿中没有工作表")
-    if sheet is not None and sheet not in names:
-        raise SpreadsheetError(f"找不到工作表“{sheet}”；文件中的工作表有：{'、'.join(names)}")
+
+
+def _sheet_rows(workbook, name: str) -> Iterator[list[Any]]:
     try:
-        data = workbook.get_sheet_by_name(sheet or names[0])
-        yield from data.iter_rows()
+        yield from workbook.get_sheet_by_name(name).iter_rows()
     except python_calamine.CalamineError:
-        raise SpreadsheetError("工作表内容已损坏，无法读取") from None
+        raise SpreadsheetError(f"工作表“{name}”已损坏，无法读取") from None
 
 
 def open_table(
@@ -167,7 +171,11 @@ def open_table(
     filename: str | None = None,
     sheet: str | None = None,
 ) -> Table:
-    """Open a spreadsheet and map its header row to `columns`; the rows are read lazily (constant memory)."""
+    """Open a spreadsheet and map its header row to `columns`; the rows are read lazily (constant memory).
+
+    In a workbook, the named sheet, or else the first sheet whose header row fits (so a leading 说明 sheet is
+    skipped); if none fits, the first sheet's problem is reported with the names of the sheets looked at.
+    """
     if isinstance(source, str | Path):
         filename = filename or Path(source).name
         handle: IO[bytes] = open(source, "rb")  # noqa: SIM115 - the row iterator closes it
@@ -176,7 +184,28 @@ def open_table(
     suffix = Path(filename or "").suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES:
         raise SpreadsheetError(f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .xlsx、.xls 或 .csv 文件")
-    raw = _raw_rows(handle, suffix, sheet)
+    if suffix == ".csv":
+        return _table(_csv_rows(handle), columns, handle if isinstance(source, str | Path) else None)
+    workbook = _workbook(handle)
+    names = list(workbook.sheet_names)
+    if not names:
+        raise SpreadsheetError("工作簿中没有工作表")
+    if sheet is not None and sheet not in names:
+        raise SpreadsheetError(f"找不到工作表“{sheet}”；文件中的工作表有：{'、'.join(names)}")
+    first_problem = None
+    for name in [sheet] if sheet else names:
+        try:
+            return _table(
+                _sheet_rows(workbook, name), columns, handle if isinstance(source, str | Path) else None
+            )
+        except SpreadsheetError as exc:
+            first_problem = first_problem or exc
+    if len(names) > 1:
+        raise SpreadsheetError(f"{first_problem.message}（已查看工作表：{'、'.join(names)}）")
+    raise first_problem
+
+
+def _table(raw: Iterator[list[Any]], columns: Sequence[Column], owned: IO[bytes] | None) -> Table:
     header_row = None
     header_line = 0
     for line_no, row in enumerate(raw, start=1):
@@ -216,7 +245,7 @@ def open_table(
                 if any(v not in ("", None) for v in values.values()):
                     yield line, values
         finally:
-            if isinstance(source, str | Path):
-                handle.close()
+            if owned is not None:
+                owned.close()
 
     return Table(headers=headers, rows=rows())

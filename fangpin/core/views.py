@@ -188,15 +188,12 @@ class ImportView(LoginRequiredMixin, TemplateView):
     template_name = "core/imports.html"
 
     def get_context_data(self, **kwargs):
-        from fangpin.core.importing import IMPORTERS
-        from fangpin.core.models import ImportBatch
+        from fangpin.core.importing import IMPORTERS, batches_visible_to
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["kinds"] = [
-            (k, i.label) for k, i in IMPORTERS.items() if not i.permission or user.has_perm(i.permission)
-        ]
-        context["batches"] = ImportBatch.objects.visible_to(user).select_related("user")[:50]
+        context["kinds"] = [(k, cls.label) for k, cls in IMPORTERS.items() if cls().allowed(user)]
+        context["batches"] = batches_visible_to(user).select_related("user")[:50]
         context["max_mb"] = settings.IMPORT_MAX_BYTES // 1048576
         return context
 
@@ -216,9 +213,9 @@ class ImportBatchDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "batch"
 
     def get_queryset(self):
-        from fangpin.core.models import ImportBatch
+        from fangpin.core.importing import batches_visible_to
 
-        return ImportBatch.objects.visible_to(self.request.user).select_related("user")
+        return batches_visible_to(self.request.user).select_related("user")
 
 
 class ImportErrorsView(ImportBatchDetailView):

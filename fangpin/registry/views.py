@@ -15,6 +15,7 @@ from fangpin.registry.filters import HouseholdFilterSet, PersonFilterSet
 from fangpin.registry.forms import HouseholdForm, HouseholdIncomeForm, PersonForm
 from fangpin.registry.importers import registry_rows
 from fangpin.registry.models import Household, HouseholdIncome, Person
+from fangpin.registry.panels import household_panels
 from fangpin.registry.tables import HouseholdTable, PersonTable
 
 
@@ -80,6 +81,7 @@ class HouseholdDetailView(ObjectDetailView):
         context["status_history"] = status_history(household)
         context["transitions"] = Household.WORKFLOW.available(household, user)
         context["problems"] = services.household_problems(household)
+        context["panels"] = household_panels(household, user)
         return context
 
 

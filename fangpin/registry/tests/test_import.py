@@ -292,3 +292,40 @@ def test_list_exports_in_the_import_layout_and_that_file_imports_unchanged(clien
     assert batch.status == ImportBatch.Status.SUCCEEDED, batch.message
     assert (batch.created, batch.updated, batch.unchanged) == (0, 0, 4)
     assert snapshot()[:2] == before[:2]
+
+
+def test_the_data_sheet_is_found_and_a_wrong_workbook_names_its_sheets(cast, tree):
+    wb = Workbook()
+    wb.active.title = "填表说明"
+    wb.active.append(["请按模板填写，每名成员一行"])
+    data = wb.create_sheet("户籍")
+    data.append(HEADER)
+    for row in family(tree.village_a):
+        data.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    batch = run_import(RegistryImporter(), out, "两个工作表.xlsx", user=cast["village_cadre"])
+    assert batch.status == ImportBatch.Status.SUCCEEDED, batch.message
+
+    wrong = Workbook()
+    wrong.active.title = "汇总"
+    wrong.active.append(["乡镇", "户数"])
+    wrong.create_sheet("图表").append(["x"])
+    out = io.BytesIO()
+    wrong.save(out)
+    out.seek(0)
+    batch = run_import(RegistryImporter(), out, "汇总表.xlsx", user=cast["village_cadre"])
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "无法识别的表头：乡镇、户数" in batch.message and "汇总、图表" in batch.message
+
+
+def test_password_protected_workbook(cast, monkeypatch):
+    import python_calamine
+
+    def locked(handle):
+        raise python_calamine.PasswordError("workbook is encrypted")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", staticmethod(locked))
+    batch = run_import(RegistryImporter(), xlsx(HEADER, []), "加密.xlsx", user=cast["village_cadre"])
+    assert batch.status == ImportBatch.Status.REJECTED and "密码保护" in batch.message
