@@ -140,6 +140,7 @@ def ensure_database(seed: int) -> None:
     marker = OUT / "var" / f"registry-{seed}.done"
     fangpin = [sys.executable, "-m", "fangpin.cli"]
     if marker.exists():
+        subprocess.run([*fangpin, "migrate", "--verbosity", "0"], env=env(), check=True)  # a kept database
         return
     (OUT / "var" / "imports.sqlite3").unlink(missing_ok=True)
     subprocess.run([*fangpin, "migrate", "--verbosity", "0"], env=env(), check=True)
