@@ -405,14 +405,20 @@ def registry_rows(households, user) -> tuple[list[str], Any]:
             return shown(value, name, user)
         return "" if value is None else value
 
+    def person_row(household, person):
+        return (
+            [display(Household, household, n) for n in HOUSEHOLD_FIELDS]
+            + [display(Person, person, n) for n in PERSON_DATA_FIELDS]
+            + ["、".join(str(Health(c).label) for c in person.health)]
+        )
+
     def rows():
+        if households.model is Person:  # a list of persons: one row each, with their household's fields
+            for person in households.select_related("household__region"):
+                yield person_row(person.household, person)
+            return
         for household in households.select_related("region").prefetch_related("members"):
-            head = [display(Household, household, n) for n in HOUSEHOLD_FIELDS]
             for person in household.members.all():
-                yield (
-                    head
-                    + [display(Person, person, n) for n in PERSON_DATA_FIELDS]
-                    + ["、".join(str(Health(c).label) for c in person.health)]
-                )
+                yield person_row(household, person)
 
     return header, rows()

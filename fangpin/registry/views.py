@@ -58,6 +58,8 @@ class PersonListView(ObjectListView):
     export_permission = "registry.export_household"
     export_filename = "人员清单"
     title = "人员"
+    export_layouts = {"registry": registry_rows}
+    export_layout_labels = {"registry": "导出（导入格式）"}
 
     def get_queryset(self):
         return super().get_queryset().select_related("household__region")

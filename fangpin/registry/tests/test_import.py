@@ -329,3 +329,23 @@ def test_password_protected_workbook(cast, monkeypatch):
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", staticmethod(locked))
     batch = run_import(RegistryImporter(), xlsx(HEADER, []), "加密.xlsx", user=cast["village_cadre"])
     assert batch.status == ImportBatch.Status.REJECTED and "密码保护" in batch.message
+
+
+def test_person_list_exports_in_the_import_layout(client, cast, households):
+    client.login(username="village_cadre", password="test-pass-123")
+    rows = xlsx_rows(b"".join(client.get("/registry/persons/?export=registry").streaming_content))
+    assert rows[0][:2] == ["户编号", "村（区划代码）"]
+    assert {r[0] for r in rows[1:]} == {households["a"].number} and len(rows) == 3
+
+
+def test_command_line_import_as_the_system_and_the_department_option(tree, households, tmp_path):
+    path = tmp_path / "户籍.xlsx"
+    path.write_bytes(xlsx(HEADER, family(tree.village_c, number="421223100201990001")).getvalue())
+    call_command("import", "registry", str(path))
+    batch = ImportBatch.objects.latest("id")
+    assert batch.status == "succeeded" and batch.user.username == "system-import"
+    assert not batch.user.has_usable_password()
+    with pytest.raises(CommandError, match="不是部门数据集"):
+        call_command("import", "registry", str(path), "--department", "medical_insurance")
+    with pytest.raises(CommandError, match="不符"):
+        call_command("import", "dataset:medical_settlement", str(path), "--department", "civil_affairs")
