@@ -270,31 +270,36 @@ BACKGROUND: list[threading.Thread] = []
 def start_background(batch_id: int) -> threading.Thread:
     """Process a queued batch in a background thread of this process (the request returns at once).
     `fangpin run-imports` picks up batches left queued by a restart."""
-    thread = threading.Thread(target=run_queued, args=(batch_id,), name=f"import-{batch_id}", daemon=True)
+    thread = threading.Thread(target=_run_in_thread, args=(batch_id,), name=f"import-{batch_id}", daemon=True)
     BACKGROUND[:] = [t for t in BACKGROUND if t.is_alive()] + [thread]
     thread.start()
     return thread
 
 
 def run_queued(batch_id: int) -> ImportBatch | None:
+    """Process one queued batch (from a background thread, or `fangpin run-imports`)."""
+    batch = (
+        ImportBatch.objects.select_related("user")
+        .filter(pk=batch_id, status=ImportBatch.Status.QUEUED)
+        .first()
+    )
+    if batch is None or batch.kind not in IMPORTERS:
+        return None
+    try:
+        return process_batch(batch, IMPORTERS[batch.kind](), user=batch.user)
+    except Exception as exc:  # a bug must not leave the batch "running" for ever
+        _finish(batch, ImportBatch.Status.FAILED, f"导入过程出错，整个文件未导入：{exc}")
+        raise
+
+
+def _run_in_thread(batch_id: int) -> None:
     from django.db import close_old_connections, connections
 
     close_old_connections()
     try:
-        batch = (
-            ImportBatch.objects.select_related("user")
-            .filter(pk=batch_id, status=ImportBatch.Status.QUEUED)
-            .first()
-        )
-        if batch is None or batch.kind not in IMPORTERS:
-            return None
-        try:
-            return process_batch(batch, IMPORTERS[batch.kind](), user=batch.user)
-        except Exception as exc:  # a bug must not leave the batch "running" for ever
-            _finish(batch, ImportBatch.Status.FAILED, f"导入过程出错，整个文件未导入：{exc}")
-            raise
+        run_queued(batch_id)
     finally:
-        connections.close_all()
+        connections.close_all()  # this thread's own connections: nobody else will close them
 
 
 def template_workbook(importer: Importer) -> bytes:

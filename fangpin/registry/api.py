@@ -7,7 +7,13 @@ from fangpin.geo.models import Region
 from fangpin.registry import services
 from fangpin.registry.choices import Health
 from fangpin.registry.filters import HouseholdFilterSet, HouseholdIncomeFilterSet, PersonFilterSet
-from fangpin.registry.models import PERSON_DATA_FIELDS, Household, HouseholdIncome, Person
+from fangpin.registry.models import (
+    HOUSEHOLD_DATA_FIELDS,
+    PERSON_DATA_FIELDS,
+    Household,
+    HouseholdIncome,
+    Person,
+)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -29,23 +35,8 @@ class HouseholdSerializer(serializers.ModelSerializer):
         model = Household
         fields = [
             "id",
-            "number",
-            "region",
-            "natural_village",
-            "household_type",
+            *HOUSEHOLD_DATA_FIELDS,
             "status",
-            "exit_year",
-            "identification_standard",
-            "phone",
-            "address",
-            "in_relocation_site",
-            "relocation_site",
-            "is_military_family",
-            "housing_grade",
-            "water_quantity_ok",
-            "water_quality_ok",
-            "water_convenience_ok",
-            "water_reliability_ok",
             "member_count",
             "head_name",
             "income_year",

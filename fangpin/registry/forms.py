@@ -2,7 +2,13 @@ from django import forms
 
 from fangpin.geo.models import Region
 from fangpin.registry.choices import Health
-from fangpin.registry.models import PERSON_DATA_FIELDS, Household, HouseholdIncome, Person
+from fangpin.registry.models import (
+    HOUSEHOLD_DATA_FIELDS,
+    PERSON_DATA_FIELDS,
+    Household,
+    HouseholdIncome,
+    Person,
+)
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -33,24 +39,7 @@ class HouseholdForm(ScopedModelForm):
 
     class Meta:
         model = Household
-        fields = [
-            "number",
-            "region",
-            "natural_village",
-            "household_type",
-            "exit_year",
-            "identification_standard",
-            "phone",
-            "address",
-            "in_relocation_site",
-            "relocation_site",
-            "is_military_family",
-            "housing_grade",
-            "water_quantity_ok",
-            "water_quality_ok",
-            "water_convenience_ok",
-            "water_reliability_ok",
-        ]
+        fields = list(HOUSEHOLD_DATA_FIELDS)
         widgets = {
             f: forms.NullBooleanSelect
             for f in ("water_quantity_ok", "water_quality_ok", "water_convenience_ok", "water_reliability_ok")

@@ -22,26 +22,15 @@ from fangpin.core.validators import normalize_digits
 from fangpin.geo.models import Region
 from fangpin.registry import services
 from fangpin.registry.choices import Health, Relation
-from fangpin.registry.models import PERSON_DATA_FIELDS, Household, HouseholdIncome, Person
-
-HOUSEHOLD_FIELDS = (
-    "number",
-    "region",
-    "natural_village",
-    "household_type",
-    "exit_year",
-    "identification_standard",
-    "phone",
-    "address",
-    "in_relocation_site",
-    "relocation_site",
-    "is_military_family",
-    "housing_grade",
-    "water_quantity_ok",
-    "water_quality_ok",
-    "water_convenience_ok",
-    "water_reliability_ok",
+from fangpin.registry.models import (
+    HOUSEHOLD_DATA_FIELDS,
+    PERSON_DATA_FIELDS,
+    Household,
+    HouseholdIncome,
+    Person,
 )
+
+HOUSEHOLD_FIELDS = HOUSEHOLD_DATA_FIELDS
 REQUIRED = {"number", "region", "household_type", "id_number", "name", "relation", "labour_skill"}
 ALIASES = {
     "number": ("户编码",),

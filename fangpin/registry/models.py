@@ -433,6 +433,26 @@ def _household_url(self) -> str:
 Household.get_absolute_url = _household_url
 
 
+# The household fields people type or import; the web form, the API and the spreadsheet layouts use this list.
+HOUSEHOLD_DATA_FIELDS = (
+    "number",
+    "region",
+    "natural_village",
+    "household_type",
+    "exit_year",
+    "identification_standard",
+    "phone",
+    "address",
+    "in_relocation_site",
+    "relocation_site",
+    "is_military_family",
+    "housing_grade",
+    "water_quantity_ok",
+    "water_quality_ok",
+    "water_convenience_ok",
+    "water_reliability_ok",
+)
+
 # The member fields people type or import (everything but the household link and the derived sex and birth
 # date); the web form, the API and the spreadsheet layouts all take their columns from here.
 PERSON_DATA_FIELDS = (
