@@ -195,3 +195,20 @@ def xlsx_rows(content: bytes) -> list[list]:
 
     wb = load_workbook(io.BytesIO(content), read_only=True)
     return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+
+
+def xlsx_file(header, rows):
+    """An in-memory .xlsx with a header row and rows, as a user would upload it."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(header))
+    for row in rows:
+        ws.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out

@@ -9,13 +9,12 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
-from openpyxl import Workbook
 
 from fangpin.accounts.services import create_user
 from fangpin.core import testing
 from fangpin.core.importing import IMPORTERS, run_import
 from fangpin.core.models import ImportBatch
-from fangpin.core.testing import make_id_number, xlsx_rows
+from fangpin.core.testing import make_id_number, xlsx_file, xlsx_rows
 from fangpin.exchange.catalogue import BY_CODE, KINDS, get_kind
 from fangpin.exchange.importers import arrow_schema, check_uploader, parse_date, parse_decimal
 from fangpin.exchange.models import DepartmentDataset, PersonSource
@@ -33,16 +32,7 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def xlsx(header, rows) -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
+xlsx = xlsx_file
 
 
 def csv_file(header, rows) -> io.BytesIO:

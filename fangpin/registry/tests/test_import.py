@@ -10,21 +10,11 @@ from openpyxl import Workbook
 from fangpin.core import changelog
 from fangpin.core.importing import run_import
 from fangpin.core.models import ImportBatch, ObjectChange
-from fangpin.core.testing import make_id_number, xlsx_rows
+from fangpin.core.testing import make_id_number, xlsx_file, xlsx_rows
 from fangpin.registry.importers import IncomeImporter, RegistryImporter, registry_rows
 from fangpin.registry.models import Household, HouseholdIncome, Person
 
-
-def xlsx(header, rows) -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
+xlsx = xlsx_file
 
 
 HEADER = [
