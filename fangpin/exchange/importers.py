@@ -356,8 +356,6 @@ class DatasetImporter(Importer):
                 period_start=prepared.period_start,
                 period_end=prepared.period_end,
                 batch=batch,
-                uploaded_by=user if getattr(user, "pk", None) else None,
-                region=getattr(user, "region", None),
                 row_count=prepared.rows,
                 parquet=str(final.relative_to(settings.MEDIA_ROOT)),
             )

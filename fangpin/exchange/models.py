@@ -18,7 +18,10 @@ from fangpin.core.scoping import ScopedModel
 
 class DepartmentDataset(ScopedModel):
     """One department delivery (部门数据集): kind, department, period covered, who uploaded it, row counts, and
-    the rows as Parquet under MEDIA_ROOT/datasets/. Scoped by the uploader's region."""
+    the rows as Parquet under MEDIA_ROOT/datasets/. Who uploaded it, and so its region scope, are its import
+    batch's: kept once, there."""
+
+    scope_field = "batch__region"
 
     kind = models.CharField("数据集类型", max_length=50, db_index=True)
     department = models.CharField("部门", max_length=30, choices=Department.choices, db_index=True)
@@ -27,27 +30,19 @@ class DepartmentDataset(ScopedModel):
     batch = models.OneToOneField(
         "core.ImportBatch", verbose_name="导入批次", on_delete=models.PROTECT, related_name="dataset"
     )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    region = models.ForeignKey(
-        "geo.Region",
-        verbose_name="上传人所属区划",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     created_at = models.DateTimeField("导入时间", auto_now_add=True)
     row_count = models.PositiveIntegerField("行数", default=0)
     matched_count = models.PositiveIntegerField("匹配到登记人员的行数", default=0)
     unmatched_count = models.PositiveIntegerField("未匹配的行数", default=0)
     parquet = models.FileField("Parquet 文件", upload_to="datasets/", max_length=255)
+
+    @property
+    def uploaded_by(self):
+        return self.batch.user
+
+    @property
+    def region(self):
+        return self.batch.region
 
     class Meta:
         verbose_name = "部门数据集"
@@ -74,7 +69,7 @@ class PersonSource(ScopedModel):
     """Lineage: dataset `dataset` mentions registered person `person` in `record_count` rows; the most recent
     (by the kind's current date) is kept in `fields`, keyed by field name, values as text."""
 
-    scope_field = "dataset__region"
+    scope_field = "dataset__batch__region"
 
     person = models.ForeignKey(
         "registry.Person", verbose_name="人员", on_delete=models.CASCADE, related_name="sources"

@@ -74,6 +74,9 @@ def household_sources(household: Any, user: Any = None) -> list[dict[str, Any]]:
 
 
 def _sources(qs: QuerySet[PersonSource], user: Any) -> dict[int, list[dict[str, Any]]]:
+    # Only the department rule applies here, not the region rule of datasets_visible_to: callers pass members
+    # of a household already found through visible_to(user), and a village cadre should see which department
+    # records mention their villagers even when the delivery was made at county level.
     department = getattr(user, "department", "") if user is not None else ""
     if department and not getattr(user, "is_superuser", False):
         qs = qs.filter(dataset__department=department)
