@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "fangpin.accounts",
     "fangpin.registry",
     "fangpin.exchange",
+    "fangpin.monitoring",
 ]
 
 MIDDLEWARE = [
