@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from fangpin.core.api import ImportBatchViewSet
 from fangpin.geo.api import RegionViewSet
+from fangpin.monitoring.api import ParameterViewSet, ScreeningRunViewSet, WarningViewSet
 from fangpin.registry.api import HouseholdIncomeViewSet, HouseholdViewSet, PersonViewSet
 
 router = DefaultRouter()
@@ -13,6 +14,9 @@ router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
 router.register("incomes", HouseholdIncomeViewSet, basename="income")
 router.register("imports", ImportBatchViewSet, basename="importbatch")
+router.register("warnings", WarningViewSet, basename="warning")
+router.register("screening-runs", ScreeningRunViewSet, basename="screeningrun")
+router.register("parameters", ParameterViewSet, basename="parameter")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),

@@ -14,5 +14,6 @@ urlpatterns = [
     path("imports/<int:pk>/errors/", core_views.ImportErrorsView.as_view(), name="import_errors"),
     path("geo/", include("fangpin.geo.urls")),
     path("registry/", include("fangpin.registry.urls")),
+    path("monitoring/", include("fangpin.monitoring.urls")),
     path("api/", include("fangpin.api_urls")),
 ]

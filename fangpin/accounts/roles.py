@@ -26,6 +26,9 @@ REGISTRY_EDIT = (
 REGISTRY_VIEW = ("registry.view_household", "registry.view_person", "registry.view_householdincome")
 PERSONAL = ("registry.view_personal_data",)
 EXPORT = ("registry.export_household",)
+WARNINGS = ("monitoring.view_warning", "monitoring.view_screeningrun", "monitoring.view_policyparameter")
+SCREENING = ("monitoring.run_screening",)
+PARAMETERS = ("monitoring.add_policyparameter", "monitoring.change_policyparameter")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ ROLES: dict[str, Role] = {
             REGISTRY_EDIT
             + PERSONAL
             + EXPORT
+            + WARNINGS
+            + SCREENING
+            + PARAMETERS
             + (
                 "registry.cancel_household",
                 "accounts.add_user",
@@ -63,18 +69,18 @@ ROLES: dict[str, Role] = {
             "county",
             "县级防贫办",
             ("county",),
-            REGISTRY_EDIT + PERSONAL + EXPORT + ("registry.cancel_household",),
+            REGISTRY_EDIT + PERSONAL + EXPORT + WARNINGS + SCREENING + ("registry.cancel_household",),
         ),
         Role(
             "township",
             "乡镇经办人",
             ("township",),
-            REGISTRY_EDIT + PERSONAL + EXPORT + ("registry.cancel_household",),
+            REGISTRY_EDIT + PERSONAL + EXPORT + WARNINGS + ("registry.cancel_household",),
         ),
-        Role("village", "村干部/驻村工作队", ("village",), REGISTRY_EDIT + PERSONAL + EXPORT),
-        Role("department", "行业部门", ("city", "county"), REGISTRY_VIEW + PERSONAL + EXPORT),
-        Role("supervisor", "纪检监督/审计", ("city", "county"), REGISTRY_VIEW + EXPORT),
-        Role("leader", "领导（只读）", ("province", "city", "county", "township"), REGISTRY_VIEW),
+        Role("village", "村干部/驻村工作队", ("village",), REGISTRY_EDIT + PERSONAL + EXPORT + WARNINGS),
+        Role("department", "行业部门", ("city", "county"), REGISTRY_VIEW + PERSONAL + EXPORT + WARNINGS),
+        Role("supervisor", "纪检监督/审计", ("city", "county"), REGISTRY_VIEW + EXPORT + WARNINGS),
+        Role("leader", "领导（只读）", ("province", "city", "county", "township"), REGISTRY_VIEW + WARNINGS),
     ]
 }
 

@@ -7,6 +7,9 @@ def navigation(request):
     if user.has_perm("registry.view_household"):
         items.append(("registry:household_list", "农户"))
         items.append(("registry:person_list", "人员"))
+    if user.has_perm("monitoring.view_warning"):
+        items.append(("monitoring:warning_list", "预警"))
+        items.append(("monitoring:run_list", "筛查"))
     items.append(("imports", "数据导入"))
     items.append(("geo:region_list", "行政区划"))
     return {"nav_items": items}

@@ -113,6 +113,11 @@ class ScreeningRun(ScopedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}（{self.region}，基准日 {self.as_of}）"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("monitoring:run_detail", args=[self.pk])
+
     @property
     def percent(self) -> int:
         return int(100 * self.progress / self.total) if self.total else (100 if self.finished_at else 0)
@@ -195,6 +200,11 @@ class Warning(ScopedModel):  # noqa: A001 - the domain's word; shadows the built
 
     def __str__(self) -> str:
         return f"{self.rule_code} {self.rule_title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("monitoring:warning_detail", args=[self.pk])
 
 
 class ScreeningStamp(models.Model):

@@ -137,7 +137,7 @@ def parameter_groups(
     for prefix in prefixes:
         nested = [p for p in prefixes if p != prefix and p.startswith(prefix)]
         target = Region.objects.get(path=prefix) if prefix != region.path else region
-        groups.append((prefix, nested, resolve_parameters(keys, target, day)))
+        groups.append((prefix, nested, resolve_parameters(keys, target, day), target.code))
     return groups
 
 
@@ -218,7 +218,8 @@ class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)
     evaluated: set[str] = field(default_factory=set)
-    parameters: dict[str, dict] = field(default_factory=dict)  # group prefix -> key -> value
+    parameters: dict[str, dict] = field(default_factory=dict)  # group region code -> key -> value
+    group_paths: dict[str, str] = field(default_factory=dict)  # group region code -> its path
     households: list[int] = field(default_factory=list)
 
 
@@ -271,7 +272,7 @@ def evaluate(
     total = len(selected) * len(groups)
     done = 0
     parts = []
-    for prefix, nested, chosen in groups:
+    for prefix, nested, chosen, group_code in groups:
         values = values_of(chosen) | (parameter_overrides or {})
         plan = compiler.plan(as_of, values, {c.rule.code for c in selected})
         group_households = _filter_region(households, prefix, nested)
@@ -295,7 +296,8 @@ def evaluate(
             outcome.counts[code] = outcome.counts.get(code, 0) + n
         outcome.skipped |= result.skipped
         outcome.evaluated |= set(result.counts)
-        outcome.parameters[prefix] = {k: str(v) for k, v in plan.parameters.items()}
+        outcome.parameters[group_code] = {k: str(v) for k, v in plan.parameters.items()}
+        outcome.group_paths[group_code] = prefix
     outcome.hits = pa.concat_tables(parts) if parts else outcome.hits
     return outcome
 
@@ -479,7 +481,7 @@ def reconcile(run: ScreeningRun, outcome: Outcome, rule_sets: list[RuleSet]) -> 
             }
             for n, name in entry["inputs"]
         ]
-        group = _group_of(hit["region"], outcome.parameters)
+        group = _group_of(hit["region"], outcome)
         params = [
             {
                 "key": key,
@@ -580,12 +582,12 @@ def _builtin(key: str, as_of: dt.date) -> str:
     return as_of.isoformat() if key == "as_of" else str(as_of.year)
 
 
-def _group_of(region_code: str, parameters: dict[str, dict]) -> dict:
-    best = ""
-    for prefix in parameters:
+def _group_of(region_code: str, outcome: Outcome) -> dict:
+    best, chosen = "", {}
+    for code, prefix in outcome.group_paths.items():
         if region_code.startswith(prefix) and len(prefix) >= len(best):
-            best = prefix
-    return parameters.get(best, {})
+            best, chosen = prefix, outcome.parameters[code]
+    return chosen
 
 
 def _stamp(run: ScreeningRun, household_ids: list[int], now) -> None:
@@ -620,7 +622,13 @@ def start_background(run_id: int) -> threading.Thread:
         finally:
             connections.close_all()
 
+    from django.conf import settings
+
     thread = threading.Thread(target=target, name=f"screening-{run_id}", daemon=True)
+    if not getattr(settings, "SCREENING_IN_BACKGROUND", True):
+        # Tests: the run's row is inside the test's transaction, invisible to another thread's connection.
+        execute_run(ScreeningRun.objects.select_related("region", "user").get(pk=run_id))
+        return thread
     BACKGROUND[:] = [t for t in BACKGROUND if t.is_alive()] + [thread]
     thread.start()
     return thread
@@ -813,3 +821,122 @@ def warnings_panel(household, user) -> dict | None:
         "template": "monitoring/household_warnings.html",
         "context": {"warnings": warnings, "stamp": stamp},
     }
+
+
+def rule_titles() -> dict[str, str]:
+    return {r.code: r.title for rs in builtin_rule_sets() for r in rs.rules}
+
+
+def rule_definition(set_name: str, code: str, run: ScreeningRun | None):
+    """The rule as the run that last confirmed a warning had it (its recorded text), else the current one."""
+    versions = list(run.rule_sets.filter(name=set_name)) if run is not None else []
+    rule_sets = [_load_version(v) for v in versions] or [
+        rs for rs in builtin_rule_sets() if rs.name == set_name
+    ]
+    for rs in rule_sets:
+        for rule in rs.rules:
+            if rule.code == code:
+                return rule
+    return None
+
+
+def parameters_visible_to(user):
+    """Parameter values a user may read: those of their region's subtree and of every region above it (the
+    values in force for them are usually set by the province or the city)."""
+    region = user_region(user)
+    if region is None:
+        return PolicyParameter.objects.all() if user.is_superuser else PolicyParameter.objects.none()
+    low, high = subtree_bounds(region.path)
+    return PolicyParameter.objects.filter(
+        Q(region__path__in=_ancestor_paths(region)) | Q(region__path__gte=low, region__path__lt=high)
+    )
+
+
+INCREMENTAL_LIMIT = 2000  # more households than this: a background full run of the region instead
+
+
+def rescreen_for_dataset(dataset: DepartmentDataset) -> ScreeningRun | None:
+    """A delivery arrived: re-screen the households it mentions, with the rules that read its kind."""
+    from fangpin.exchange.models import PersonSource
+
+    household_ids = sorted(
+        set(PersonSource.objects.filter(dataset=dataset).values_list("person__household_id", flat=True))
+    )
+    if not household_ids:
+        return None
+    if len(household_ids) > INCREMENTAL_LIMIT:
+        run = start_run(
+            user=dataset.batch.user, region=dataset.batch.region, as_of=timezone.localdate(), source="job"
+        )
+        start_background(run.pk)
+        return run
+    return rescreen_households(household_ids, source="job", datasets={dataset.kind})
+
+
+SCREENED_MODELS = ("household", "person", "householdincome")
+
+
+def _changed_columns(instance) -> set[str] | None:
+    """Screening columns an edit touched (None: a new or deleted row, which can change any household feature)."""
+    from fangpin.monitoring.snapshot import (
+        HOUSEHOLD_FIELDS,
+        INCOME_FIELDS,
+        PERSON_FIELDS,
+        PREVIOUS_INCOME_FIELDS,
+    )
+
+    before = getattr(instance, "_screening_before", None)
+    if before is None:
+        return None
+    from fangpin.core.changelog import serialize
+
+    after = serialize(instance)
+    changed = {k for k in after if before.get(k) != after.get(k)}
+    name = instance._meta.model_name
+    if name == "householdincome":
+        return {f.name for f in (*INCOME_FIELDS, *PREVIOUS_INCOME_FIELDS)} if changed else set()
+    fields = HOUSEHOLD_FIELDS if name == "household" else PERSON_FIELDS
+    columns = {f.name for f in fields if f.source in changed}
+    if name == "household" and {"status", "region"} & changed:
+        return None
+    if name == "person" and {"id_number", "household"} & changed:
+        return None
+    return columns
+
+
+def remember_before(sender, instance, raw=False, **kwargs):
+    instance._screening_before = getattr(instance, "_changelog_before", None)
+
+
+def registry_changed(sender, instance, raw=False, **kwargs):
+    """After an edit commits, re-screen that household with the rules that read what changed."""
+    from django.conf import settings
+
+    if raw or not getattr(settings, "SCREENING_INCREMENTAL", True):
+        return
+    household_id = instance.pk if instance._meta.model_name == "household" else instance.household_id
+    columns = _changed_columns(instance)
+    if columns == set():
+        return
+    if not ScreeningRun.objects.filter(
+        kind=ScreeningRun.Kind.FULL, status=ScreeningRun.Status.SUCCEEDED
+    ).exists():
+        return  # nothing screened yet: the first full run will see it
+
+    def rescreen():
+        try:
+            rescreen_households([household_id], source="job", columns=columns)
+        except Exception:  # an edit must never fail because screening did; the nightly run reconciles
+            import logging
+
+            logging.getLogger(__name__).exception(
+                "incremental screening of household %s failed", household_id
+            )
+
+    transaction.on_commit(rescreen)
+
+
+def dataset_arrived(sender, instance, created=False, raw=False, **kwargs):
+    if raw or not created:
+        return
+    transaction.on_commit(lambda: rescreen_for_dataset(DepartmentDataset.objects.get(pk=instance.pk)))

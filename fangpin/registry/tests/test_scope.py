@@ -86,9 +86,30 @@ IMPORT_PAGES = {
 }
 
 
+# Monitoring pages and endpoints: scoped through the warning's household, tested in
+# fangpin/monitoring/tests/test_scope_monitoring.py.
+MONITORING_PAGES = {
+    "monitoring:warning_list",
+    "monitoring:warning_detail",
+    "monitoring:run_list",
+    "monitoring:run_detail",
+    "monitoring:parameter_list",
+    "monitoring:parameter_add",
+    "monitoring:parameter_edit",
+    "monitoring:preview",
+    "warning-list",
+    "warning-detail",
+    "screeningrun-list",
+    "screeningrun-detail",
+    "parameter-list",
+    "parameter-detail",
+}
+
+
 def test_every_named_url_is_covered_by_the_scope_tests(households):
     covered = (
-        set(household_pages(households["a"]))
+        MONITORING_PAGES
+        | set(household_pages(households["a"]))
         | set(api_objects(households["a"]))
         | NOT_OBJECT_PAGES
         | POST_ONLY
