@@ -22,8 +22,10 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/fangpin migrate --verbosity 0
 	$(BIN)/fangpin load-regions
+	$(BIN)/fangpin load-parameters
 	$(BIN)/fangpin synth --scale $(DEMO_SCALE) --seed $(DEMO_SEED)
 	$(BIN)/fangpin demo-users
+	$(BIN)/fangpin screen --region 421200
 	$(BIN)/fangpin serve --host $(HOST) --port $(PORT)
 
 serve: install
@@ -41,6 +43,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/registry.py
+	$(BIN)/python bench/screening.py
 
 clean:
 	rm -rf $(VENV) var
