@@ -179,12 +179,13 @@ def run(
     try:
         runner.load(plan, inputs)
         subjects = runner.prepare(plan)
-        results = []
         total = len(plan.rules)
-        for index, compiled in enumerate(plan.rules, start=1):
-            results.append(runner.query(compiled.sql))
+
+        def done(index: int, code: str) -> None:
             if progress:
-                progress(index, total, compiled.rule.code)
+                progress(index, total, code)
+
+        results = runner.query_all([(c.rule.code, c.sql) for c in plan.rules], done)
     finally:
         runner.close()
     hits = _hits(plan, results)
@@ -250,6 +251,13 @@ class DuckDBRunner:
 
     def query(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
+
+    def query_all(self, queries: list[tuple[str, str]], done) -> list[pa.Table]:
+        results = []
+        for index, (code, sql) in enumerate(queries, start=1):
+            results.append(self.query(sql))
+            done(index, code)
+        return results
 
     def close(self) -> None:
         self.con.close()
@@ -343,6 +351,20 @@ class SparkRunner:
 
     def query(self, sql: str) -> pa.Table:
         return self.spark.sql(to_spark_sql(sql)).toArrow()
+
+    def query_all(self, queries: list[tuple[str, str]], done) -> list[pa.Table]:
+        """Rule queries as concurrent Spark jobs: each is small next to the job overhead, which then overlaps."""
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        workers = int(os.environ.get("FANGPIN_SPARK_CONCURRENCY", "8"))
+        results: list[pa.Table | None] = [None] * len(queries)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(self.query, sql): i for i, (_, sql) in enumerate(queries)}
+            for count, future in enumerate(as_completed(futures), start=1):
+                i = futures[future]
+                results[i] = future.result()
+                done(count, queries[i][0])
+        return results
 
     def close(self) -> None:
         for frame in self.cached:
