@@ -50,20 +50,24 @@ class ParameterTable(ScopedTable):
     key = tables.Column(verbose_name="参数")
     title = tables.Column(empty_values=(), verbose_name="名称", orderable=False)
     region = tables.Column(accessor="region__name", verbose_name="适用区划")
-    edit = tables.LinkColumn(
-        "monitoring:parameter_edit",
-        args=[tables.A("pk")],
-        text="修改",
-        empty_values=(),
-        verbose_name="",
-        orderable=False,
-    )
+    edit = tables.Column(empty_values=(), verbose_name="", orderable=False, accessor="pk")
 
     class Meta:
         model = PolicyParameter
         fields = ["key", "title", "region", "effective_from", "value", "tag", "source"]
         attrs = {"class": "table"}
         empty_text = "没有政策参数"
+
+    def render_edit(self, record):
+        # Values set above the user's region (the province's line) are read-only for them: no link.
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        from fangpin.monitoring.models import PolicyParameter
+
+        if not PolicyParameter.objects.visible_to(self.user).filter(pk=record.pk).exists():
+            return "—"
+        return format_html('<a href="{}">修改</a>', reverse("monitoring:parameter_edit", args=[record.pk]))
 
     def render_title(self, record):
         from fangpin.monitoring.services import parameter_catalogue

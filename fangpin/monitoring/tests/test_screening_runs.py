@@ -341,6 +341,13 @@ def test_parameters_are_edited_by_the_city_with_a_change_log(client, tree, cast,
         },
     )
     assert "取值“九千”无效" in bad.content.decode()
+    listing = client.get(reverse("monitoring:parameter_list"), {"key": "monitoring_line"}).content.decode()
+    assert reverse("monitoring:parameter_edit", args=[created.pk]) in listing
+    province_row = PolicyParameter.objects.filter(region=tree.province, key="monitoring_line").first()
+    assert (
+        reverse("monitoring:parameter_edit", args=[province_row.pk]) not in listing
+    )  # read-only for the city
+    assert "7600" in listing  # but shown: it is the value in force for 2023
     client.logout()
     client.login(username="county_officer", password=testing.PASSWORD)
     assert client.get(reverse("monitoring:parameter_add")).status_code == 403
