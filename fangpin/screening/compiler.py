@@ -10,7 +10,8 @@ Why some things are rewritten rather than passed through:
 - ages and windows: `years_before(:as_of, 16)` etc. are folded to a DATE literal here, in Python, because
   `date_diff('year', …)` counts differently on the two engines;
 - division: both operands are cast to DOUBLE, so `/` is IEEE division on both (DuckDB would otherwise return
-  DOUBLE and Spark DECIMAL);
+  DOUBLE and Spark DECIMAL), and a zero divisor gives NULL (DuckDB would give infinity, Spark's ANSI mode an
+  error);
 - parameters: `:name` becomes a literal of the value in force for the run, so the SQL holds no placeholders.
 
 `compile_plan` assembles the statements the engines run (see engines.py): one CTE per fact (a distinct,
@@ -22,13 +23,14 @@ one filter query per rule.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
 
 from fangpin.screening.rules import BUILTIN_PARAMETERS, PRODUCES, Rule, RuleError, RuleSet, RuleSetInvalid
 from fangpin.screening.schema import Schema, load_schema
@@ -76,10 +78,25 @@ class Typed:
 
 
 def _text(node: exp.Expression) -> str:
+    """A node as rule authors write it (DuckDB would print a parameter `:x` as `$x`)."""
+
+    def as_written(n: exp.Expression) -> exp.Expression:
+        return exp.var(f":{n.name}") if isinstance(n, exp.Placeholder) else n
+
     try:
-        return node.sql(dialect=READ)
+        return node.copy().transform(as_written).sql(dialect=READ)
     except Exception:  # pragma: no cover - sqlglot renders every node it parsed
         return type(node).__name__
+
+
+def _squash(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+# Beyond these a numeric literal means different things (or nothing) on the two engines: Spark parses no
+# literal past the double range and no decimal of more than 38 digits.
+LITERAL_DIGITS = 18
+LITERAL_LIMIT = 10**15
 
 
 def _comparable(a: str, b: str) -> bool:
@@ -102,17 +119,21 @@ class Checker:
     """Types one expression against a namespace; raises Rejected on the first thing not allowed."""
 
     def __init__(self, names: dict[str, Name], parameters: dict[str, str], allow: tuple[str, ...] = ()):
+        self.text = ""
         self.names = names
         self.parameters = parameters  # key -> type
         self.allow = allow  # "aggregate": one aggregate at the top; "exists": the bare word exists
 
     def parse(self, text: str) -> exp.Expression:
+        self.text = text
         try:
             statements = sqlglot.parse(text, read=READ)
         except ParseError as exc:
             detail = exc.errors[0] if exc.errors else {}
             token = detail.get("highlight") or text
             raise Rejected(str(token), "无法解析为表达式") from exc
+        except SqlglotError as exc:  # the tokenizer's: an unclosed quote or comment, a stray character
+            raise Rejected(text, "无法解析为表达式（引号或注释未闭合，或有不允许的字符）") from exc
         statements = [s for s in statements if s is not None]
         if len(statements) != 1:
             raise Rejected(text, "只能写一个表达式（不能有分号分隔的多条语句）")
@@ -153,8 +174,7 @@ class Checker:
             if isinstance(node, exp.Anonymous):
                 raise Rejected(str(node.this), "不在允许的函数之列")
             if isinstance(node, exp.Func):
-                name = node.sql_name() if hasattr(node, "sql_name") else type(node).__name__
-                raise Rejected(name.lower(), "不在允许的函数之列")
+                raise Rejected(self._written_name(node), "不在允许的函数之列")
             raise Rejected(_text(node), "不允许的语法")
         return method(node)
 
@@ -163,6 +183,14 @@ class Checker:
         names = set().union(*(t.names for t in typed)) if typed else set()
         params = set().union(*(t.params for t in typed)) if typed else set()
         return typed, names, params
+
+    def _written_name(self, node: exp.Func) -> str:
+        """The function's name as the author wrote it (sqlglot normalises `date_diff` to DATEDIFF)."""
+        canonical = {_squash(type(node).__name__), _squash(node.sql_name())}
+        for written in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", self.text):
+            if _squash(written) in canonical:
+                return written
+        return node.sql_name().lower()
 
     # leaves
     def _Column(self, node: exp.Column) -> Typed:
@@ -183,6 +211,18 @@ class Checker:
     def _Literal(self, node: exp.Literal) -> Typed:
         if node.is_string:
             return Typed(node, "string")
+        try:
+            number = Decimal(node.this)
+        except InvalidOperation as exc:  # pragma: no cover - the tokenizer only makes numbers of digits
+            raise Rejected(node.this, "不是有效数值") from exc
+        if (
+            not number.is_finite()
+            or abs(number) >= LITERAL_LIMIT
+            or len(number.as_tuple().digits) > LITERAL_DIGITS
+        ):
+            raise Rejected(
+                node.this, f"数值超出允许范围（绝对值应小于 10^15，至多 {LITERAL_DIGITS} 位有效数字）"
+            )
         return Typed(node, "decimal" if "." in node.this or "e" in node.this.lower() else "integer")
 
     def _Boolean(self, node) -> Typed:
@@ -375,8 +415,14 @@ class Checker:
         if inner.type != "string":
             raise Rejected(_text(node), "substr 只能用于文本")
         for arg in (node.args.get("start"), node.args.get("length")):
-            if arg is None or not (isinstance(arg, exp.Literal) and not arg.is_string and arg.this.isdigit()):
-                raise Rejected(_text(node), "substr 的起始位置和长度应为正整数常量")
+            # Position 0 is counted differently by DuckDB and Spark: positions start at 1.
+            if arg is None or not (
+                isinstance(arg, exp.Literal)
+                and not arg.is_string
+                and arg.this.isdigit()
+                and int(arg.this) >= 1
+            ):
+                raise Rejected(_text(node), "substr 的起始位置和长度应为正整数常量（位置从 1 起算）")
         return Typed(node, "string", inner.names, inner.params)
 
     def _Anonymous(self, node: exp.Anonymous) -> Typed:
@@ -397,12 +443,18 @@ class Checker:
 
 
 def _shift(day: dt.date, unit: str, count: int) -> dt.date:
-    """`count` units before `day`; 29 February falls back to the 28th when the target year has none."""
+    """`count` units before `day`; 29 February falls back to the 28th when the target year has none. Raises
+    ValueError when the result is not a date of years 1–9999."""
     if unit == "days":
-        return day - dt.timedelta(days=count)
+        try:
+            return day - dt.timedelta(days=count)
+        except OverflowError as exc:
+            raise ValueError(count) from exc
     months = day.year * 12 + day.month - 1 - (count * 12 if unit == "years" else count)
     year, month = divmod(months, 12)
     month += 1
+    if not 1 <= year <= 9999:
+        raise ValueError(count)
     for last in (day.day, 30, 29, 28):
         try:
             return dt.date(year, month, min(day.day, last))
@@ -459,14 +511,20 @@ def render(
             day_node, count_node = n.expressions
             day = _constant(day_node, values)
             count = int(_constant(count_node, values))
-            return _literal(_shift(day, DATE_FUNCTIONS[str(n.this).lower()], count), "date")
+            try:
+                return _literal(_shift(day, DATE_FUNCTIONS[str(n.this).lower()], count), "date")
+            except ValueError as exc:
+                raise Rejected(_text(n), f"日期超出范围（{count} 太大，结果应在公元 1–9999 年之间）") from exc
         return n
 
     def division(n: exp.Expression) -> exp.Expression:
         if isinstance(n, exp.Div):
             return exp.Div(
                 this=exp.cast(exp.paren(n.this, copy=False), "DOUBLE"),
-                expression=exp.cast(exp.paren(n.expression, copy=False), "DOUBLE"),
+                expression=exp.Nullif(
+                    this=exp.cast(exp.paren(n.expression, copy=False), "DOUBLE"),
+                    expression=exp.Literal.number(0),
+                ),
             )
         return n
 
@@ -697,8 +755,28 @@ class Compiler:
         for unused in sorted(declared - datasets):
             self.errors.append(RuleError(where, unused, "在 datasets 中声明了，但条件与证据都没有用到"))
         allowed = {n for n, _ in evidence} | set(self.parameters)
-        for _, field_name, _, _ in string.Formatter().parse(rule.explanation):
-            if field_name is not None and field_name not in allowed:
+        try:
+            fields = list(string.Formatter().parse(rule.explanation))
+        except ValueError:
+            self.errors.append(
+                RuleError(where, "{", "说明模板中的花括号不成对（字面的花括号请写成 {{ 或 }}）")
+            )
+            fields = []
+        for _, field_name, spec, conversion in fields:
+            if field_name is None:
+                continue
+            if spec or conversion:
+                # Values are formatted once, for every type, by the engine (amounts with thousands separators).
+                written = (
+                    "{"
+                    + field_name
+                    + (f"!{conversion}" if conversion else "")
+                    + (f":{spec}" if spec else "")
+                    + "}"
+                )
+                self.errors.append(RuleError(where, written, "说明模板只能写 {名称}，不能带格式说明"))
+                continue
+            if field_name not in allowed:
                 self.errors.append(RuleError(where, "{" + field_name + "}", "说明模板只能引用证据列和参数"))
             if field_name in self.parameters:
                 params.add(field_name)
@@ -767,7 +845,10 @@ class Compiler:
 
         facts_sql = {}
         for name in sorted(facts):
-            facts_sql[self.fact_names[name].internal] = self._fact_sql(name, typed_values, ptypes)
+            try:
+                facts_sql[self.fact_names[name].internal] = self._fact_sql(name, typed_values, ptypes)
+            except Rejected as exc:
+                problems.append(RuleError(f"事实 {name}", exc.token, exc.message))
         keys_h = ["household_id", "household_number", "region_code"]
         keys_p = ["person_id", "id_number"]
         p_cols = sorted((person_level & person_cols) - set(keys_p))
@@ -793,9 +874,12 @@ class Compiler:
             aggs = []
             for name in sorted(features):
                 typed = self.features[name]
-                aggs.append(
-                    f"{self._aggregate_sql(typed, scope, typed_values, ptypes)} AS {self.feature_names[name].internal}"
-                )
+                try:
+                    sql = self._aggregate_sql(typed, scope, typed_values, ptypes)
+                except Rejected as exc:
+                    problems.append(RuleError(f"特征 {name}", exc.token, exc.message))
+                    continue
+                aggs.append(f"{sql} AS {self.feature_names[name].internal}")
             feature_sql = f"SELECT household_id, {', '.join(aggs)} FROM screen_person GROUP BY household_id"
         hh_cols = sorted((household_cols - set(keys_h)) & needed_names)
         household_sql = "SELECT h.household_id, h.household_number, h.region_code" + "".join(
@@ -809,7 +893,11 @@ class Compiler:
         datasets: set[str] = set()
         for compiled in rules:
             scope = self._scope_for(compiled.rule.subject)
-            cond = render(compiled.condition.node, scope, typed_values, ptypes)
+            try:
+                cond = render(compiled.condition.node, scope, typed_values, ptypes)
+            except Rejected as exc:
+                problems.append(RuleError(f"规则 {compiled.rule.code}", exc.token, exc.message))
+                continue
             evidence = "".join(
                 f", {self._evidence_sql(n)} AS ev_{i}" for i, (_, n) in enumerate(compiled.evidence)
             )
@@ -821,6 +909,8 @@ class Compiler:
                 keys = "household_id, household_number, region_code, person_id, id_number"
             compiled.sql = f"SELECT {keys}{evidence} FROM {source} WHERE {cond}"
             datasets |= compiled.datasets
+        if problems:
+            raise RuleSetInvalid(list(dict.fromkeys(problems)))
         return Plan(
             as_of,
             {k: typed_values[k] for k in sorted(self.parameters_used(rules))},

@@ -226,8 +226,11 @@ class DuckDBRunner:
             source = inputs.datasets.get(code)
             if source is None or (isinstance(source, list) and not source):
                 source = _empty(table)
-            columns = ", ".join(table.columns)
-            # Identical rows delivered twice (a month re-sent) are one record.
+            columns = ", ".join(
+                f"UPPER(TRIM({c})) AS {c}" if c == table.id_column else c for c in table.columns
+            )
+            # Identical rows delivered twice (a month re-sent) are one record, also when the second copy
+            # writes the ID number with a lower-case x or padding.
             self.con.execute(
                 f"CREATE VIEW ds_{code} AS SELECT DISTINCT {columns} FROM {self._source('ds_' + code, source)}"
             )
@@ -321,7 +324,13 @@ class SparkRunner:
             if source is None or (isinstance(source, list) and not source):
                 source = _empty(table)
             frame = self._frame(f"ds_{code}", source, table)
-            frame.select(*table.columns).distinct().createOrReplaceTempView(f"ds_{code}")
+            from pyspark.sql import functions as F
+
+            columns = [
+                F.upper(F.trim(F.col(c))).alias(c) if c == table.id_column else F.col(c)
+                for c in table.columns
+            ]
+            frame.select(*columns).distinct().createOrReplaceTempView(f"ds_{code}")
 
     def _view(self, name: str, sql: str, cache: bool = False) -> None:
         frame = self.spark.sql(to_spark_sql(sql))
