@@ -566,7 +566,23 @@ class CompiledRule:
     names: set[str]  # registry columns, facts and features it reads, directly or through features
     params: set[str]
     datasets: set[str]
-    sql: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSQL:
+    """One rule's part of a plan: its condition and evidence expressions, rendered for the plan's values."""
+
+    condition: str
+    evidence: list[str]  # expressions, in the rule's evidence order
+    columns: list[str]  # the relation columns those expressions read
+
+
+KEYS = {
+    "household": "household_id, household_number, region_code, CAST(NULL AS BIGINT) AS person_id, "
+    "CAST(NULL AS VARCHAR) AS id_number",
+    "person": "household_id, household_number, region_code, person_id, id_number",
+}
+SUBJECT_RELATION = {"household": "screen_household", "person": "screen_person_full"}
 
 
 @dataclass
@@ -583,6 +599,46 @@ class Plan:
     datasets: set[str]
     person_columns: list[str]
     household_columns: list[str]
+    rule_sql: dict[str, RuleSQL] = field(default_factory=dict)  # rule code -> its SQL
+
+    def statements(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """How the rules run: one pass per subject over its relation writes `candidates_<subject>` — the
+        subjects that hit any rule, one flag per rule and the evidence columns — and each rule's hits are a
+        filter on that small table. One scan of ten million persons instead of one per rule.
+
+        Returns ({candidate relation: SELECT}, [(rule code, SELECT of its hits)]) for `self.rules` (which
+        the engine may have narrowed to the rules whose datasets were delivered)."""
+        candidates: dict[str, str] = {}
+        flags: dict[str, str] = {}
+        for subject in ("household", "person"):
+            rules = [c for c in self.rules if c.rule.subject == subject]
+            if not rules:
+                continue
+            columns = sorted({col for c in rules for col in self.rule_sql[c.rule.code].columns})
+            hit_columns = []
+            for index, compiled in enumerate(rules):
+                flags[compiled.rule.code] = f"hit_{index}"
+                hit_columns.append(
+                    f"COALESCE({self.rule_sql[compiled.rule.code].condition}, FALSE) AS hit_{index}"
+                )
+            inner = (
+                f"SELECT {KEYS[subject]}{''.join(', ' + c for c in columns)}, {', '.join(hit_columns)} "
+                f"FROM {SUBJECT_RELATION[subject]}"
+            )
+            any_hit = " OR ".join(f"hit_{i}" for i in range(len(rules)))
+            candidates[f"candidates_{subject}"] = f"SELECT * FROM ({inner}) AS c WHERE {any_hit}"
+        queries = []
+        for compiled in self.rules:
+            code = compiled.rule.code
+            evidence = "".join(f", {e} AS ev_{i}" for i, e in enumerate(self.rule_sql[code].evidence))
+            queries.append(
+                (
+                    code,
+                    f"SELECT household_id, household_number, region_code, person_id, id_number{evidence} "
+                    f"FROM candidates_{compiled.rule.subject} WHERE {flags[code]}",
+                )
+            )
+        return candidates, queries
 
 
 class Compiler:
@@ -891,6 +947,7 @@ class Compiler:
             household_sql += " LEFT JOIN screen_feature AS f ON f.household_id = h.household_id"
 
         datasets: set[str] = set()
+        rule_sql = {}
         for compiled in rules:
             scope = self._scope_for(compiled.rule.subject)
             try:
@@ -898,16 +955,11 @@ class Compiler:
             except Rejected as exc:
                 problems.append(RuleError(f"规则 {compiled.rule.code}", exc.token, exc.message))
                 continue
-            evidence = "".join(
-                f", {self._evidence_sql(n)} AS ev_{i}" for i, (_, n) in enumerate(compiled.evidence)
+            rule_sql[compiled.rule.code] = RuleSQL(
+                cond,
+                [self._evidence_sql(n) for _, n in compiled.evidence],
+                sorted({n.internal for _, n in compiled.evidence}),
             )
-            if compiled.rule.subject == "household":
-                source = "screen_household"
-                keys = "household_id, household_number, region_code, CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS VARCHAR) AS id_number"
-            else:
-                source = "screen_person_full"
-                keys = "household_id, household_number, region_code, person_id, id_number"
-            compiled.sql = f"SELECT {keys}{evidence} FROM {source} WHERE {cond}"
             datasets |= compiled.datasets
         if problems:
             raise RuleSetInvalid(list(dict.fromkeys(problems)))
@@ -922,6 +974,7 @@ class Compiler:
             datasets,
             p_cols,
             h_cols,
+            rule_sql,
         )
 
     def _evidence_sql(self, name: Name) -> str:

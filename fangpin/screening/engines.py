@@ -210,16 +210,17 @@ def run(
         runner = SparkRunner(schema, spark_master)
     else:
         raise ValueError(f"unknown engine {engine!r}")
+    candidates, queries = plan.statements()
     try:
         runner.load(plan, inputs)
-        subjects = runner.prepare(plan)
+        subjects = runner.prepare(plan, candidates)
         total = len(plan.rules)
 
         def done(index: int, code: str) -> None:
             if progress:
                 progress(index, total, code)
 
-        results = runner.query_all([(c.rule.code, c.sql) for c in plan.rules], done)
+        results = runner.query_all(queries, done)
     finally:
         runner.close()
     hits = _hits(plan, results)
@@ -269,10 +270,11 @@ class DuckDBRunner:
                 f"CREATE VIEW ds_{code} AS SELECT DISTINCT {columns} FROM {self._source('ds_' + code, source)}"
             )
 
-    def prepare(self, plan: Plan) -> dict[str, int]:
+    def prepare(self, plan: Plan, candidates: dict[str, str]) -> dict[str, int]:
         for name, sql in plan.facts_sql.items():
             self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
-        self.con.execute(f"CREATE TEMP TABLE screen_person AS {plan.person_sql}")
+        # Read twice (features, then the rules' single pass) rather than written once and read twice.
+        self.con.execute(f"CREATE VIEW screen_person AS {plan.person_sql}")
         if plan.feature_sql:
             self.con.execute(f"CREATE TEMP TABLE screen_feature AS {plan.feature_sql}")
             self.con.execute(
@@ -282,8 +284,10 @@ class DuckDBRunner:
         else:
             self.con.execute("CREATE VIEW screen_person_full AS SELECT * FROM screen_person")
         self.con.execute(f"CREATE VIEW screen_household AS {plan.household_sql}")
+        for name, sql in candidates.items():
+            self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
         households = self.con.execute("SELECT COUNT(*) FROM household").fetchall()[0][0]
-        persons = self.con.execute("SELECT COUNT(*) FROM screen_person").fetchall()[0][0]
+        persons = self.con.execute("SELECT COUNT(*) FROM person").fetchall()[0][0]
         return {"household": households, "person": persons}
 
     def query(self, sql: str) -> pa.Table:
@@ -373,10 +377,10 @@ class SparkRunner:
             self.cached.append(frame)
         frame.createOrReplaceTempView(name)
 
-    def prepare(self, plan: Plan) -> dict[str, int]:
+    def prepare(self, plan: Plan, candidates: dict[str, str]) -> dict[str, int]:
         for name, sql in plan.facts_sql.items():
             self._view(name, sql, cache=True)
-        self._view("screen_person", plan.person_sql, cache=True)
+        self._view("screen_person", plan.person_sql)
         if plan.feature_sql:
             self._view("screen_feature", plan.feature_sql, cache=True)
             feature_columns = [c for c in self.spark.table("screen_feature").columns if c != "household_id"]
@@ -388,8 +392,10 @@ class SparkRunner:
         else:
             self._view("screen_person_full", "SELECT * FROM screen_person")
         self._view("screen_household", plan.household_sql)
+        for name, sql in candidates.items():
+            self._view(name, sql, cache=True)
         households = self.spark.table("household").count()
-        persons = self.spark.table("screen_person").count()
+        persons = self.spark.table("person").count()
         return {"household": households, "person": persons}
 
     def query(self, sql: str) -> pa.Table:
