@@ -14,10 +14,11 @@ Why some things are rewritten rather than passed through:
   error);
 - parameters: `:name` becomes a literal of the value in force for the run, so the SQL holds no placeholders.
 
-`compile_plan` assembles the statements the engines run (see engines.py): one CTE per fact (a distinct,
-aggregated set keyed by the normalised ID number — a semi/anti join that repeated department rows cannot
-multiply), one relation of persons with their household's columns and facts, one of household features, and
-one filter query per rule.
+`Compiler.plan` assembles the statements the engines run (see engines.py): one grouped table per department
+dataset holding all its facts, keyed by the normalised ID number (so a fact is a semi/anti join that repeated
+department rows cannot multiply), one relation of persons with their household's columns and facts, one of
+household features, and — `Plan.statements` — one pass per subject flagging every rule at once, then one
+small filter per rule.
 """
 
 from __future__ import annotations
@@ -899,31 +900,39 @@ class Compiler:
         household_cols = set(self.schema.household.columns)
         person_cols = set(self.schema.person.columns)
 
-        facts_sql = {}
+        # One grouped scan per dataset gives all of that dataset's facts, so persons join each dataset once.
+        by_dataset: dict[str, list[str]] = {}
         for name in sorted(facts):
+            by_dataset.setdefault(self.fact_dataset[name], []).append(name)
+        facts_sql = {}
+        for code, names in sorted(by_dataset.items()):
             try:
-                facts_sql[self.fact_names[name].internal] = self._fact_sql(name, typed_values, ptypes)
+                facts_sql[f"fact_{code}"] = self._dataset_facts_sql(code, names, typed_values, ptypes)
             except Rejected as exc:
-                problems.append(RuleError(f"事实 {name}", exc.token, exc.message))
+                problems.append(RuleError(f"数据集 {code} 的事实", exc.token, exc.message))
         keys_h = ["household_id", "household_number", "region_code"]
         keys_p = ["person_id", "id_number"]
-        p_cols = sorted((person_level & person_cols) - set(keys_p))
-        h_cols = sorted((person_level & household_cols) - set(keys_h))
-        selects = [f"h.{c}" for c in keys_h] + [f"p.{c}" for c in keys_p]
-        selects += [f"p.{c}" for c in p_cols] + [f"h.{c}" for c in h_cols]
-        joins = []
-        for name in sorted(facts):
-            declared = self.fact_names[name]
-            alias = declared.internal
-            joins.append(f"LEFT JOIN {alias} ON {alias}.id_key = p.id_key")
-            if self.facts[name].aggregate == "exists":
-                selects.append(f"({alias}.id_key IS NOT NULL) AS {alias}")
-            else:
-                selects.append(f"{alias}.v AS {alias}")
-        person_sql = (
-            f"SELECT {', '.join(selects)} FROM (SELECT *, UPPER(TRIM(id_number)) AS id_key FROM person) AS p "
-            f"JOIN household AS h ON h.household_id = p.household_id {' '.join(joins)}"
-        )
+
+        def relation(level: set[str]) -> tuple[str, list[str], list[str]]:
+            """Persons with their household's columns and their facts: the names in `level`."""
+            p_cols = sorted((level & person_cols) - set(keys_p))
+            h_cols = sorted((level & household_cols) - set(keys_h))
+            selects = [f"h.{c}" for c in keys_h] + [f"p.{c}" for c in keys_p]
+            selects += [f"p.{c}" for c in p_cols] + [f"h.{c}" for c in h_cols]
+            joined = sorted({self.fact_dataset[n] for n in level if n in self.fact_names})
+            joins = "".join(f" LEFT JOIN fact_{c} ON fact_{c}.id_key = p.id_key" for c in joined)
+            for name in sorted(n for n in level if n in self.fact_names):
+                column = f"fact_{self.fact_dataset[name]}.{self.fact_names[name].internal}"
+                if self.facts[name].aggregate == "exists":
+                    column = f"({column} IS NOT NULL)"
+                selects.append(f"{column} AS {self.fact_names[name].internal}")
+            sql = (
+                f"SELECT {', '.join(selects)} FROM (SELECT *, UPPER(TRIM(id_number)) AS id_key FROM person) AS p "
+                f"JOIN household AS h ON h.household_id = p.household_id{joins}"
+            )
+            return sql, p_cols, h_cols
+
+        person_sql, p_cols, h_cols = relation(person_level)
         feature_sql = ""
         if features:
             scope = self._person_scope() | self.fact_names
@@ -936,7 +945,11 @@ class Compiler:
                     problems.append(RuleError(f"特征 {name}", exc.token, exc.message))
                     continue
                 aggs.append(f"{sql} AS {self.feature_names[name].internal}")
-            feature_sql = f"SELECT household_id, {', '.join(aggs)} FROM screen_person GROUP BY household_id"
+            # Features read only the columns and facts they aggregate: a narrower join than the rules'.
+            source, _, _ = relation(set().union(*(self.features[n].names for n in features)))
+            feature_sql = (
+                f"SELECT household_id, {', '.join(aggs)} FROM ({source}) AS fp GROUP BY household_id"
+            )
         hh_cols = sorted((household_cols - set(keys_h)) & needed_names)
         household_sql = "SELECT h.household_id, h.household_number, h.region_code" + "".join(
             f", h.{c}" for c in hh_cols
@@ -991,28 +1004,29 @@ class Compiler:
             return f"COUNT(CASE WHEN {inner} THEN 1 END)"
         return f"{typed.aggregate.upper()}({inner})"
 
-    def _fact_sql(self, name: str, values, ptypes) -> str:
-        typed = self.facts[name]
-        dataset = self.schema.datasets[self.fact_dataset[name]]
+    def _dataset_facts_sql(self, code: str, names: list[str], values, ptypes) -> str:
+        """Every fact of one dataset in one GROUP BY over its rows (ID present, dated on or before the as-of
+        date), keyed by the normalised ID number. A fact's own condition filters inside its aggregate; an
+        `exists` fact is 1 or NULL."""
+        dataset = self.schema.datasets[code]
         scope = self._columns(dataset)
-        conditions = [
-            f"{dataset.id_column} IS NOT NULL",
-            f"{dataset.date_column} <= {_literal(values['as_of'], 'date').sql(dialect=READ)}",
-        ]
-        where_typed = self.fact_where.get(name)
-        if where_typed is not None:
-            conditions.append(f"({render(where_typed.node, scope, values, ptypes)})")
+        aggregates = []
+        for name in names:
+            typed = self.facts[name]
+            where_typed = self.fact_where.get(name)
+            where = render(where_typed.node, scope, values, ptypes) if where_typed is not None else ""
+            if typed.aggregate in ("exists", "count"):
+                function, value = ("MAX" if typed.aggregate == "exists" else "COUNT"), "1"
+            else:
+                function, value = typed.aggregate.upper(), render(typed.node.this, scope, values, ptypes)
+            argument = f"CASE WHEN {where} THEN {value} END" if where else value
+            aggregates.append(f"{function}({argument}) AS {self.fact_names[name].internal}")
         key = f"UPPER(TRIM({dataset.id_column}))"
-        table = f"ds_{self.fact_dataset[name]}"
-        where = " AND ".join(conditions)
-        if typed.aggregate == "exists":
-            return f"SELECT DISTINCT {key} AS id_key FROM {table} WHERE {where}"
-        value = (
-            "COUNT(*)"
-            if typed.aggregate == "count"
-            else f"{typed.aggregate.upper()}({render(typed.node.this, scope, values, ptypes)})"
+        as_of = _literal(values["as_of"], "date").sql(dialect=READ)
+        return (
+            f"SELECT {key} AS id_key, {', '.join(aggregates)} FROM ds_{code} "
+            f"WHERE {dataset.id_column} IS NOT NULL AND {dataset.date_column} <= {as_of} GROUP BY {key}"
         )
-        return f"SELECT {key} AS id_key, {value} AS v FROM {table} WHERE {where} GROUP BY {key}"
 
 
 def check(rule_sets: list[RuleSet], schema: Schema | None = None) -> list[RuleError]:
