@@ -33,3 +33,10 @@ def households(tree):
         "c": testing.make_household(tree.village_c),
         "d": testing.make_household(tree.village_d),
     }
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploads and dataset Parquet files go to the test's own directory, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

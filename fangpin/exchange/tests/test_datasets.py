@@ -25,13 +25,6 @@ from fangpin.exchange.services import (
     person_sources,
 )
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 xlsx = xlsx_file
 
 

@@ -24,12 +24,6 @@ from fangpin.registry.models import HouseholdIncome
 AS_OF = dt.date(2026, 6, 30)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 @pytest.fixture
 def parameters(tree):
     return services.load_default_parameters()
