@@ -601,6 +601,9 @@ class Plan:
     person_columns: list[str]
     household_columns: list[str]
     rule_sql: dict[str, RuleSQL] = field(default_factory=dict)  # rule code -> its SQL
+    # Datasets whose repeated rows must count once (a count or sum reads them); for the others — exists,
+    # max, min — repeats change nothing, and the engines skip the costly row-wide DISTINCT.
+    distinct_datasets: set[str] = field(default_factory=set)
 
     def statements(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
         """How the rules run: one pass per subject over its relation writes `candidates_<subject>` — the
@@ -988,6 +991,7 @@ class Compiler:
             p_cols,
             h_cols,
             rule_sql,
+            {self.fact_dataset[n] for n in facts if self.facts[n].aggregate not in ("exists", "max", "min")},
         )
 
     def _evidence_sql(self, name: Name) -> str:

@@ -136,7 +136,7 @@ def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
     import duckdb
 
     constants = {k: display_value(v) for k, v in (plan.parameters | _builtins(plan)).items()}
-    parts = []
+    parts: dict[str, pa.Table] = {}
     con = duckdb.connect()
     try:
         for compiled, table in zip(plan.rules, results, strict=True):
@@ -148,7 +148,7 @@ def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
             evidence = f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
             shown = {n: _display_sql(columns[n], kinds[n]) for n in names}
             con.register("result", table)
-            parts.append(
+            parts[rule.code] = (
                 con.sql(
                     f"SELECT {_quote(rule.code)} AS rule, {_quote(rule.rule_set)} AS rule_set, "
                     f"{_quote(rule.version)} AS rule_version, {_quote(rule.subject)} AS subject, "
@@ -156,7 +156,8 @@ def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
                     "household_number, CAST(person_id AS BIGINT) AS person_id, CAST(id_number AS VARCHAR) AS "
                     "id_number, CAST(region_code AS VARCHAR) AS region, "
                     f"DATE '{plan.as_of.isoformat()}' AS as_of, {evidence} AS evidence, "
-                    f"{_explanation_sql(rule.explanation, shown, constants)} AS explanation FROM result"
+                    f"{_explanation_sql(rule.explanation, shown, constants)} AS explanation FROM result "
+                    "ORDER BY household_id, person_id NULLS FIRST"
                 )
                 .to_arrow_table()
                 .cast(HIT_SCHEMA)
@@ -164,8 +165,8 @@ def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
             con.unregister("result")
     finally:
         con.close()
-    hits = pa.concat_tables(parts) if parts else HIT_SCHEMA.empty_table()
-    return hits.sort_by([("rule", "ascending"), ("household_id", "ascending"), ("person_id", "ascending")])
+    # Sorted by rule, household, person: each part is sorted by DuckDB, the parts are put in rule order.
+    return pa.concat_tables([parts[code] for code in sorted(parts)]) if parts else HIT_SCHEMA.empty_table()
 
 
 def _builtins(plan: Plan) -> dict:
@@ -266,8 +267,9 @@ class DuckDBRunner:
             )
             # Identical rows delivered twice (a month re-sent) are one record, also when the second copy
             # writes the ID number with a lower-case x or padding.
+            distinct = "DISTINCT " if code in plan.distinct_datasets else ""
             self.con.execute(
-                f"CREATE VIEW ds_{code} AS SELECT DISTINCT {columns} FROM {self._source('ds_' + code, source)}"
+                f"CREATE VIEW ds_{code} AS SELECT {distinct}{columns} FROM {self._source('ds_' + code, source)}"
             )
 
     def prepare(self, plan: Plan, candidates: dict[str, str]) -> dict[str, int]:
@@ -368,7 +370,10 @@ class SparkRunner:
                 F.upper(F.trim(F.col(c))).alias(c) if c == table.id_column else F.col(c)
                 for c in table.columns
             ]
-            frame.select(*columns).distinct().createOrReplaceTempView(f"ds_{code}")
+            frame = frame.select(*columns)
+            if code in plan.distinct_datasets:
+                frame = frame.distinct()
+            frame.createOrReplaceTempView(f"ds_{code}")
 
     def _view(self, name: str, sql: str, cache: bool = False) -> None:
         frame = self.spark.sql(to_spark_sql(sql))
