@@ -652,6 +652,7 @@ class Compiler:
         self.schema = schema or load_schema()
         self.rule_sets = rule_sets
         self.errors: list[RuleError] = []
+        self._plans: dict[tuple, Plan] = {}
         self.parameters: dict[str, str] = dict(BUILTIN_PARAMETERS)
         self.parameter_titles: dict[str, tuple[str, str]] = {}
         self.facts: dict[str, Typed] = {}
@@ -865,7 +866,24 @@ class Compiler:
 
     def plan(self, as_of: dt.date, values: dict[str, object], codes: set[str] | None = None) -> Plan:
         """The SQL for the rules in effect on `as_of` (optionally only `codes`) with these parameter values.
-        A parameter the rules need without a value is an error naming the rule and the parameter."""
+        A parameter the rules need without a value is an error naming the rule and the parameter. Plans are
+        kept per (date, values, codes): incremental re-screening asks for the same plan on every edit."""
+        try:
+            key = (
+                as_of,
+                tuple(sorted((k, str(v)) for k, v in values.items())),
+                frozenset(codes or ()),
+                codes is None,
+            )
+        except TypeError:  # pragma: no cover - values are text, numbers and dates
+            return self._plan(as_of, values, codes)
+        if key not in self._plans:
+            if len(self._plans) > 64:
+                self._plans.clear()
+            self._plans[key] = self._plan(as_of, values, codes)
+        return self._plans[key]
+
+    def _plan(self, as_of: dt.date, values: dict[str, object], codes: set[str] | None) -> Plan:
         self.raise_errors()
         rules = self.selected(as_of, codes)
         values = dict(values)

@@ -140,6 +140,8 @@ def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
     con = duckdb.connect()
     try:
         for compiled, table in zip(plan.rules, results, strict=True):
+            if table.num_rows == 0:
+                continue
             rule = compiled.rule
             names = [n for n, _ in compiled.evidence]
             kinds = {name: table.schema.field(f"ev_{i}").type for i, name in enumerate(names)}

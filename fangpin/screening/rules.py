@@ -8,6 +8,7 @@ offending token and the reason in Chinese, so `fangpin rules check FILE` can pri
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -301,4 +302,13 @@ def builtin_set_names() -> list[str]:
 
 
 def load_builtin(name: str) -> RuleSet:
-    return load_file(RULES_DIR / f"{name}.yaml")
+    """A shipped rule set; parsed once per version of its file and of common.yaml (incremental re-screening
+    asks for them on every edit)."""
+    path = RULES_DIR / f"{name}.yaml"
+    common = RULES_DIR / f"{COMMON}.yaml"
+    return _load_builtin(path, path.stat().st_mtime_ns, common.stat().st_mtime_ns if common.exists() else 0)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_builtin(path: Path, _mtime: int, _common_mtime: int) -> RuleSet:
+    return load_file(path)
