@@ -264,14 +264,20 @@ def child(part: str, millions: float, repeat: int) -> dict:
     }
 
 
-def run_child(part: str, millions: float, repeat: int) -> dict:
+def _child_json(args: list[str], env: dict | None = None) -> dict:
+    """Run this script as a child (its peak memory is its own) and read the JSON line it prints last."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", part, "--sizes", str(millions), "--repeat", str(repeat)],
+        [sys.executable, __file__, *args],
+        env={**os.environ, **(env or {})},
         check=True,
         capture_output=True,
         text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_child(part: str, millions: float, repeat: int) -> dict:
+    return _child_json(["--child", part, "--sizes", str(millions), "--repeat", str(repeat)])
 
 
 # ------------------------------------------------------------------ registry export and incremental
@@ -293,25 +299,11 @@ def registry_figures() -> None:
         fangpin("migrate", "--verbosity", "0", env=env)
         fangpin("load-regions", env=env, quiet=True)
         fangpin("load-parameters", env=env, quiet=True)
-        out = subprocess.run(
-            [sys.executable, __file__, "--registry-child"],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        figures = _child_json(["--registry-child"], env)
         if figures.get("empty"):
             log(f"generating a county registry on {backend} (≈185k persons, a few minutes) ...")
             fangpin("synth", "--scale", "county", "--seed", "1", "--region", "421222", env=env, quiet=True)
-            out = subprocess.run(
-                [sys.executable, __file__, "--registry-child"],
-                env={**os.environ, **env},
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            figures = json.loads(out.stdout.strip().splitlines()[-1])
+            figures = _child_json(["--registry-child"], env)
         print(
             f"registry → Arrow ({backend}): {figures['persons']:,} persons, {figures['households']:,} households "
             f"in {figures['export_s']:.2f} s = {figures['persons'] / figures['export_s']:,.0f} persons/s"
