@@ -583,7 +583,6 @@ KEYS = {
     "CAST(NULL AS VARCHAR) AS id_number",
     "person": "household_id, household_number, region_code, person_id, id_number",
 }
-SUBJECT_RELATION = {"household": "screen_household", "person": "screen_person_full"}
 
 
 @dataclass
@@ -604,6 +603,9 @@ class Plan:
     # Datasets whose repeated rows must count once (a count or sum reads them); for the others — exists,
     # max, min — repeats change nothing, and the engines skip the costly row-wide DISTINCT.
     distinct_datasets: set[str] = field(default_factory=set)
+    # Person rules read persons with their household's features only when one of them names a feature:
+    # joining ten million persons to three million households' features costs a second.
+    person_relation: str = "screen_person_full"
 
     def statements(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
         """How the rules run: one pass per subject over its relation writes `candidates_<subject>` — the
@@ -627,7 +629,7 @@ class Plan:
                 )
             inner = (
                 f"SELECT {KEYS[subject]}{''.join(', ' + c for c in columns)}, {', '.join(hit_columns)} "
-                f"FROM {SUBJECT_RELATION[subject]}"
+                f"FROM {'screen_household' if subject == 'household' else self.person_relation}"
             )
             any_hit = " OR ".join(f"hit_{i}" for i in range(len(rules)))
             candidates[f"candidates_{subject}"] = f"SELECT * FROM ({inner}) AS c WHERE {any_hit}"
@@ -980,6 +982,11 @@ class Compiler:
         if features:
             household_sql += " LEFT JOIN screen_feature AS f ON f.household_id = h.household_id"
 
+        person_features = any(
+            (c.condition.names | {n for n, _ in c.evidence}) & set(self.feature_names)
+            for c in rules
+            if c.rule.subject == "person"
+        )
         datasets: set[str] = set()
         rule_sql = {}
         for compiled in rules:
@@ -1010,6 +1017,7 @@ class Compiler:
             h_cols,
             rule_sql,
             {self.fact_dataset[n] for n in facts if self.facts[n].aggregate not in ("exists", "max", "min")},
+            "screen_person_full" if person_features else "screen_person",
         )
 
     def _evidence_sql(self, name: Name) -> str:

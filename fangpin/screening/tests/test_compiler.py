@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -61,6 +62,27 @@ def test_catalogue_compiles():
     c = compiler.Compiler(builtin_sets())
     assert c.errors == []
     assert len(c.compiled) == 43
+
+
+def test_a_person_rule_may_read_its_household_features():
+    # Person rules read features only through the joined relation, which the plan uses only when needed.
+    c = compile_rules(
+        rule_doc(
+            "members > 1 AND sex = '女'", subject="person", evidence=["members"], explanation="{members} 人"
+        )
+    )
+    assert c.errors == []
+    plan = c.plan(AS_OF, PARAMS)
+    assert plan.person_relation == "screen_person_full"
+    world = World()
+    big = world.household()
+    world.person(big, sex="女")
+    world.person(big, sex="男")
+    world.family(sex="女")  # a household of one: no hit
+    result = engines.run(plan, world.inputs())
+    assert result.counts == {CODE: 1}
+    assert json.loads(result.hits.column("evidence")[0].as_py()) == {"members": 2}
+    assert c.plan(AS_OF, PARAMS, set()).person_relation == "screen_person"
 
 
 def test_a_plain_rule_compiles_and_runs():
