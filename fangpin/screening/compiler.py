@@ -936,11 +936,14 @@ class Compiler:
         keys_h = ["household_id", "household_number", "region_code"]
         keys_p = ["person_id", "id_number"]
 
-        def relation(level: set[str]) -> tuple[str, list[str], list[str]]:
-            """Persons with their household's columns and their facts: the names in `level`."""
+        def relation(level: set[str], *, keys: bool = True) -> tuple[str, list[str], list[str]]:
+            """Persons with their household's columns and their facts: the names in `level`. Without `keys`
+            (for features) the household is joined only if a household column is read."""
             p_cols = sorted((level & person_cols) - set(keys_p))
             h_cols = sorted((level & household_cols) - set(keys_h))
-            selects = [f"h.{c}" for c in keys_h] + [f"p.{c}" for c in keys_p]
+            with_household = keys or bool(h_cols)
+            selects = [f"h.{c}" for c in keys_h] if with_household else ["p.household_id"]
+            selects += [f"p.{c}" for c in keys_p]
             selects += [f"p.{c}" for c in p_cols] + [f"h.{c}" for c in h_cols]
             joined = sorted({self.fact_dataset[n] for n in level if n in self.fact_names})
             joins = "".join(f" LEFT JOIN fact_{c} ON fact_{c}.id_key = p.id_key" for c in joined)
@@ -949,9 +952,10 @@ class Compiler:
                 if self.facts[name].aggregate == "exists":
                     column = f"({column} IS NOT NULL)"
                 selects.append(f"{column} AS {self.fact_names[name].internal}")
+            household = " JOIN household AS h ON h.household_id = p.household_id" if with_household else ""
             sql = (
-                f"SELECT {', '.join(selects)} FROM (SELECT *, UPPER(TRIM(id_number)) AS id_key FROM person) AS p "
-                f"JOIN household AS h ON h.household_id = p.household_id{joins}"
+                f"SELECT {', '.join(selects)} FROM (SELECT *, UPPER(TRIM(id_number)) AS id_key FROM person) AS p"
+                f"{household}{joins}"
             )
             return sql, p_cols, h_cols
 
@@ -969,7 +973,7 @@ class Compiler:
                     continue
                 aggs.append(f"{sql} AS {self.feature_names[name].internal}")
             # Features read only the columns and facts they aggregate: a narrower join than the rules'.
-            source, _, _ = relation(set().union(*(self.features[n].names for n in features)))
+            source, _, _ = relation(set().union(*(self.features[n].names for n in features)), keys=False)
             feature_sql = (
                 f"SELECT household_id, {', '.join(aggs)} FROM ({source}) AS fp GROUP BY household_id"
             )
