@@ -136,10 +136,10 @@ def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
     import duckdb
 
     constants = {k: display_value(v) for k, v in (plan.parameters | _builtins(plan)).items()}
-    parts: dict[str, pa.Table] = {}
+    selects = []
     con = duckdb.connect()
     try:
-        for compiled, table in zip(plan.rules, results, strict=True):
+        for index, (compiled, table) in enumerate(zip(plan.rules, results, strict=True)):
             if table.num_rows == 0:
                 continue
             rule = compiled.rule
@@ -149,26 +149,28 @@ def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
             pairs = [f"{_quote(n)}, {_json_sql(columns[n], kinds[n])}" for n in sorted(names)]
             evidence = f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
             shown = {n: _display_sql(columns[n], kinds[n]) for n in names}
-            con.register("result", table)
-            parts[rule.code] = (
-                con.sql(
-                    f"SELECT {_quote(rule.code)} AS rule, {_quote(rule.rule_set)} AS rule_set, "
-                    f"{_quote(rule.version)} AS rule_version, {_quote(rule.subject)} AS subject, "
-                    "CAST(household_id AS BIGINT) AS household_id, CAST(household_number AS VARCHAR) AS "
-                    "household_number, CAST(person_id AS BIGINT) AS person_id, CAST(id_number AS VARCHAR) AS "
-                    "id_number, CAST(region_code AS VARCHAR) AS region, "
-                    f"DATE '{plan.as_of.isoformat()}' AS as_of, {evidence} AS evidence, "
-                    f"{_explanation_sql(rule.explanation, shown, constants)} AS explanation FROM result "
-                    "ORDER BY household_id, person_id NULLS FIRST"
-                )
-                .to_arrow_table()
-                .cast(HIT_SCHEMA)
+            con.register(f"result_{index}", table)
+            selects.append(
+                f"SELECT CAST({_quote(rule.code)} AS VARCHAR) AS rule, CAST({_quote(rule.rule_set)} AS VARCHAR) "
+                f"AS rule_set, CAST({_quote(rule.version)} AS VARCHAR) AS rule_version, "
+                f"CAST({_quote(rule.subject)} AS VARCHAR) AS subject, "
+                "CAST(household_id AS BIGINT) AS household_id, CAST(household_number AS VARCHAR) AS "
+                "household_number, CAST(person_id AS BIGINT) AS person_id, CAST(id_number AS VARCHAR) AS "
+                "id_number, CAST(region_code AS VARCHAR) AS region, "
+                f"DATE '{plan.as_of.isoformat()}' AS as_of, {evidence} AS evidence, "
+                f"CAST({_explanation_sql(rule.explanation, shown, constants)} AS VARCHAR) AS explanation "
+                f"FROM result_{index}"
             )
-            con.unregister("result")
+        if not selects:
+            return HIT_SCHEMA.empty_table()
+        # One statement for every rule's hits: DuckDB formats and sorts them in parallel.
+        return (
+            con.sql(" UNION ALL ".join(selects) + " ORDER BY rule, household_id, person_id NULLS FIRST")
+            .to_arrow_table()
+            .cast(HIT_SCHEMA)
+        )
     finally:
         con.close()
-    # Sorted by rule, household, person: each part is sorted by DuckDB, the parts are put in rule order.
-    return pa.concat_tables([parts[code] for code in sorted(parts)]) if parts else HIT_SCHEMA.empty_table()
 
 
 def _builtins(plan: Plan) -> dict:
