@@ -312,4 +312,8 @@ def test_synth_then_screen_raises_warnings_from_department_data(regions, setting
     assert medical is not None
     sources = " ".join(i["source"] for i in medical.evidence["inputs"])
     assert "医保" in sources and "医保结算信息" in sources
-    assert Warning.objects.filter(rule_code="JC-12").exists()
+    house = Warning.objects.filter(rule_code="JC-12").first()
+    assert house is not None
+    # A household feature counting department facts cites the department dataset, not the registry.
+    sources = " ".join(i["source"] for i in house.evidence["inputs"])
+    assert "住建" in sources and "农村房屋安全鉴定信息" in sources and "按家庭成员汇总" in sources

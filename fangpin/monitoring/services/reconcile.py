@@ -40,15 +40,22 @@ def rule_catalogue(rule_sets: list[RuleSet]) -> dict[str, dict]:
     return out
 
 
+def _dataset_label(code: str, datasets: dict[str, dict]) -> str:
+    meta = datasets.get(code, {})
+    kind = BY_CODE.get(code)
+    title = meta.get("title") or (kind.name if kind else code)
+    department = meta.get("department") or (kind.department_label if kind else "")
+    when = meta.get("period_end") or meta.get("latest") or ""
+    return f"部门数据：{department}《{title}》" + (f"，数据截至 {when}" if when else "")
+
+
 def _source_label(name: Name, datasets: dict[str, dict]) -> str:
     if name.kind == "fact":
-        meta = datasets.get(name.source, {})
-        kind = BY_CODE.get(name.source)
-        title = meta.get("title") or (kind.name if kind else name.source)
-        department = meta.get("department") or (kind.department_label if kind else "")
-        when = meta.get("period_end") or meta.get("latest") or ""
-        return f"部门数据：{department}《{title}》" + (f"，数据截至 {when}" if when else "")
+        return _dataset_label(name.source, datasets)
     if name.kind == "feature":
+        codes = [c for c in name.source.split(",") if c and c != "household"]
+        if codes:
+            return "；".join(_dataset_label(c, datasets) for c in codes) + "（按家庭成员汇总）"
         return "登记数据：按家庭成员汇总"
     return "登记数据：户" if name.source == "household" else "登记数据：家庭成员"
 

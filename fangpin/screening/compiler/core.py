@@ -127,13 +127,15 @@ class Compiler:
                 self._error(where, exc)
                 continue
             self.features[name] = typed
+            # A feature counting department facts cites those datasets as its source (comma-separated codes).
+            datasets = sorted({self.fact_dataset[n] for n in typed.names if n in self.fact_dataset})
             self.feature_names[name] = Name(
                 "feature",
                 typed.type,
                 self._internal("feat", feature.owner, name),
                 (),
                 feature.title,
-                "household",
+                ",".join(datasets) or "household",
                 coalesce=typed.aggregate in ("count", "count_if", "sum"),
             )
 
