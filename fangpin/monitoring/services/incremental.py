@@ -7,15 +7,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from fangpin.core.changelog import change_context
 from fangpin.exchange.models import DepartmentDataset
 from fangpin.geo.models import Region
 from fangpin.monitoring.models import ScreeningRun
-from fangpin.monitoring.services.datasets import datasets_for
 from fangpin.monitoring.services.evaluation import evaluate
 from fangpin.monitoring.services.parameters import builtin_rule_sets, compiler_for
-from fangpin.monitoring.services.reconcile import reconcile
-from fangpin.monitoring.services.runs import start_background, start_run
+from fangpin.monitoring.services.runs import record_outcome, start_background, start_run
 from fangpin.screening.rules import RuleSet
 
 
@@ -76,22 +73,14 @@ def _execute_incremental(run, rule_sets, codes) -> ScreeningRun:
         status=ScreeningRun.Status.RUNNING, started_at=timezone.now()
     )
     outcome = evaluate(rule_sets, run.region, run.as_of, household_ids=run.household_ids, codes=codes)
-    _, meta = datasets_for(run.region)
-    with transaction.atomic(), change_context(f"job:screening:{run.pk}", user=run.user):
-        summary = reconcile(run, outcome, rule_sets)
-        run.counts = outcome.counts
-        run.parameters = outcome.parameters
-        run.datasets = meta
-        run.summary = summary | {
-            "skipped": outcome.skipped,
-            "households": len(outcome.households),
-            "rules": len(outcome.evaluated),
-        }
-        run.status = ScreeningRun.Status.SUCCEEDED
-        run.finished_at = timezone.now()
-        run.progress = run.total = len(outcome.evaluated)
-        run.message = f"增量筛查 {len(outcome.households)} 户：新增 {summary['created']} 条，解除 {summary['resolved']} 条"
-        run.save()
+    record_outcome(
+        run,
+        outcome,
+        rule_sets,
+        lambda summary: (
+            f"增量筛查 {len(outcome.households)} 户：新增 {summary['created']} 条，解除 {summary['resolved']} 条"
+        ),
+    )
     return run
 
 

@@ -85,31 +85,46 @@ def execute_run(run: ScreeningRun, *, progress=None, spark_master: str | None = 
             spark_master=spark_master,
             progress=step,
         )
-        _, meta = datasets_for(run.region)
-        with transaction.atomic(), change_context(f"job:screening:{run.pk}", user=run.user):
-            summary = reconcile(run, outcome, rule_sets)
-            run.counts = outcome.counts
-            run.parameters = outcome.parameters
-            run.datasets = meta
-            run.summary = summary | {
-                "skipped": outcome.skipped,
-                "households": len(outcome.households),
-                "rules": len(outcome.evaluated),
-            }
-            run.status = ScreeningRun.Status.SUCCEEDED
-            run.finished_at = timezone.now()
-            run.progress = run.total = max(run.total, len(outcome.evaluated))
-            run.message = (
+        record_outcome(
+            run,
+            outcome,
+            rule_sets,
+            lambda summary: (
                 f"新增 {summary['created']} 条，仍存在 {summary['kept']} 条，解除 {summary['resolved']} 条"
                 + (f"；{len(outcome.skipped)} 条规则因缺少部门数据未运行" if outcome.skipped else "")
-            )
-            run.save()
+            ),
+        )
     except Exception as exc:
         ScreeningRun.objects.filter(pk=run.pk).update(
             status=ScreeningRun.Status.FAILED, finished_at=timezone.now(), message=f"筛查失败：{exc}"
         )
         raise
     return run
+
+
+def record_outcome(run: ScreeningRun, outcome, rule_sets: list[RuleSet], message) -> None:
+    """Write a finished run: its warnings (reconcile), counts, parameters and datasets used, and its message
+    (`message(summary)`), in one transaction logged to the run's job."""
+    _, meta = datasets_for(run.region)
+    with transaction.atomic(), change_context(f"job:screening:{run.pk}", user=run.user):
+        summary = reconcile(run, outcome, rule_sets)
+        run.counts = outcome.counts
+        run.parameters = outcome.parameters
+        run.datasets = meta
+        run.summary = (
+            (run.summary or {})
+            | summary
+            | {
+                "skipped": outcome.skipped,
+                "households": len(outcome.households),
+                "rules": len(outcome.evaluated),
+            }
+        )
+        run.status = ScreeningRun.Status.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.progress = run.total = max(run.total or 0, len(outcome.evaluated))
+        run.message = message(summary)
+        run.save()
 
 
 def _load_version(version: RuleSetVersion) -> RuleSet:
