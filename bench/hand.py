@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from fangpin.screening.compiler import coerce
+from fangpin.screening.engines import REGISTRY_KEYS, duckdb_source
 from fangpin.screening.rules import builtin_set_names, load_builtin
 from fangpin.screening.schema import Schema, load_schema
 
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
     from fangpin.screening.engines import Inputs
 
 SQL_FILE = Path(__file__).with_name("screening_hand.sql")
-# The registry keys the shaped tables carry besides the schema's columns.
-REGISTRY_KEYS = {
-    "household": ("household_id", "household_number", "region_code"),
-    "person": ("person_id", "household_id", "id_number"),
-}
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
@@ -54,22 +50,6 @@ def parameter_types() -> dict[str, str]:
     return types
 
 
-def _value(key: str, value, kind: str | None):
-    """A parameter value (often text, e.g. from the parameters CSV) as its declared type."""
-    if value is None:
-        raise ValueError(f"parameter {key!r} has no value")
-    if kind == "integer":
-        number = Decimal(str(value))
-        if number != number.to_integral_value():
-            raise ValueError(f"parameter {key!r}: {value!r} is not an integer")
-        return int(number)
-    if kind == "decimal":
-        return Decimal(str(value))
-    if kind == "date":
-        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-    return value
-
-
 def hand_hits(con, as_of: dt.date, params: dict) -> pa.Table:
     """Run bench/screening_hand.sql on `con` (which has the household, person and ds_<code> views) with the
     parameter values in `params` and the as-of date; one row per hit: rule, household_id, person_id
@@ -83,17 +63,9 @@ def hand_hits(con, as_of: dt.date, params: dict) -> pa.Table:
         elif key not in params:
             raise KeyError(f"no value for parameter {key!r}")
         else:
-            values[key] = _value(key, params[key], types.get(key))
+            values[key] = coerce(params[key], types.get(key, "string"))
     # con.sql(...).to_arrow_table(): on DuckDB 2.x, Arrow from a DB-API result (con.execute) is an extra copy.
     return con.sql(sql, params=values).to_arrow_table()
-
-
-def _source(con, name: str, value) -> str:
-    if isinstance(value, pa.Table):
-        con.register(f"{name}__arrow", value)
-        return f"{name}__arrow"
-    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in value)
-    return f"read_parquet([{files}], union_by_name = true)"
 
 
 def register_inputs(con, inputs: Inputs, schema: Schema | None = None) -> list[str]:
@@ -110,7 +82,7 @@ def register_inputs(con, inputs: Inputs, schema: Schema | None = None) -> list[s
         table = getattr(schema, name)
         columns = ", ".join([*REGISTRY_KEYS[name], *table.columns])
         con.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM {_source(con, name, getattr(inputs, name))}"
+            f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM {duckdb_source(con, name, getattr(inputs, name))}"
         )
     for code, table in sorted(schema.datasets.items()):
         source = inputs.datasets.get(code)
@@ -119,6 +91,6 @@ def register_inputs(con, inputs: Inputs, schema: Schema | None = None) -> list[s
             source = table.arrow_schema.empty_table()
         columns = ", ".join(table.columns)
         con.execute(
-            f"CREATE OR REPLACE VIEW ds_{code} AS SELECT {columns} FROM {_source(con, 'ds_' + code, source)}"
+            f"CREATE OR REPLACE VIEW ds_{code} AS SELECT {columns} FROM {duckdb_source(con, 'ds_' + code, source)}"
         )
     return missing

@@ -29,7 +29,6 @@ persons.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import importlib
 import json
@@ -50,9 +49,6 @@ WORK = OUT / "screening"
 SHAPED = WORK / "shaped"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgres://postgres@127.0.0.1:5432/fangpin_bench_screening"
-PARAMETERS_CSV = ROOT / "fangpin" / "monitoring" / "data" / "parameters.csv"
-# Parameters in force for a Hubei county: the province's values, Xianning's where it set its own.
-PARAMETER_REGIONS = ("420000", "421200")
 
 
 def log(message: str) -> None:
@@ -191,24 +187,6 @@ def size_inputs(millions: float) -> tuple[list[str], int, dict]:
     return chosen, persons, datasets
 
 
-def parameters(as_of: dt.date) -> dict[str, str]:
-    """The values in force on `as_of` for a Xianning county (latest effective date; the city's over the
-    province's on the same date) — what fangpin.monitoring.services.resolve_parameters does, without a
-    database."""
-    best: dict[str, tuple] = {}
-    with PARAMETERS_CSV.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["region"] not in PARAMETER_REGIONS:
-                continue
-            start = dt.date.fromisoformat(row["effective_from"])
-            if start > as_of:
-                continue
-            rank = (start, PARAMETER_REGIONS.index(row["region"]))
-            if row["key"] not in best or rank > best[row["key"]][0]:
-                best[row["key"]] = (rank, row["value"])
-    return {k: v for k, (_, v) in best.items()}
-
-
 # ------------------------------------------------------------------ children
 
 
@@ -224,7 +202,10 @@ def child(part: str, millions: float, repeat: int) -> dict:
         datasets=datasets,
     )
     as_of = dt.date.today()
-    values = parameters(as_of)
+    _django()  # the shipped parameter defaults are read by the synthetic generator's module
+    from fangpin.exchange.synthetic.parameters import default_parameters
+
+    values = default_parameters(as_of)
     catalogue = [rules.load_builtin(name) for name in rules.builtin_set_names()]
     times, counts = [], {}
     for _ in range(repeat):

@@ -346,34 +346,65 @@ class DatasetImporter(Importer):
         kind = self.dataset_kind
         prepared: PreparedDataset = plan.items[0]
         batch = self.batch
-        final = dataset_dir() / kind.code / f"{batch.pk}.parquet"
-        final.parent.mkdir(parents=True, exist_ok=True)
+        final = dataset_path(kind, batch)
         os.replace(prepared.path, final)
-        try:
-            dataset = DepartmentDataset.objects.create(
-                kind=kind.code,
-                department=kind.department,
-                period_start=prepared.period_start,
-                period_end=prepared.period_end,
-                batch=batch,
-                row_count=prepared.rows,
-                parquet=str(final.relative_to(settings.MEDIA_ROOT)),
-            )
-            matched, sources = match_and_link(dataset, kind, final)
-            dataset.matched_count = matched
-            dataset.unmatched_count = prepared.rows - matched
-            dataset.save(update_fields=["matched_count", "unmatched_count"])
-        except BaseException:
-            # The transaction rolls back; the file must not outlive the rows that point at it.
-            final.unlink(missing_ok=True)
-            raise
-        log_bulk(
-            PersonSource,
-            "create",
-            sources,
-            description=f"{kind.name}（批次 {batch.pk}）数据来源 × {sources}",
+        record_dataset(
+            kind, batch, final, rows=prepared.rows, period=(prepared.period_start, prepared.period_end)
         )
         return {"created": prepared.rows, "updated": 0, "unchanged": 0}
+
+
+def dataset_path(kind: DatasetKind, batch: Any) -> Path:
+    """Where a delivery's Parquet lives: MEDIA_ROOT/datasets/<kind>/<batch id>.parquet."""
+    path = dataset_dir() / kind.code / f"{batch.pk}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def record_dataset(
+    kind: DatasetKind,
+    batch: Any,
+    path: Path,
+    *,
+    rows: int,
+    period: tuple[dt.date | None, dt.date | None],
+    announce: bool = True,
+) -> tuple[DepartmentDataset, int]:
+    """Record the delivery whose Parquet is at `path` (inside the caller's transaction): the DepartmentDataset,
+    its lineage (`match_and_link`) and counts, the change log. Returns (dataset, matched rows).
+
+    `announce=False` bulk-creates the dataset so no post_save reaches the screening (a bulk load such as
+    `fangpin synth` screens once afterwards, not once per delivery)."""
+    fields = {
+        "kind": kind.code,
+        "department": kind.department,
+        "period_start": period[0],
+        "period_end": period[1],
+        "batch": batch,
+        "row_count": rows,
+        "parquet": str(path.relative_to(settings.MEDIA_ROOT)),
+    }
+    try:
+        if announce:
+            dataset = DepartmentDataset.objects.create(**fields)
+        else:
+            (dataset,) = DepartmentDataset.objects.bulk_create([DepartmentDataset(**fields)])
+            log_bulk(DepartmentDataset, "bulk_create", 1, description=f"{kind.name}（批次 {batch.pk}）")
+        matched, sources = match_and_link(dataset, kind, path)
+        dataset.matched_count = matched
+        dataset.unmatched_count = rows - matched
+        dataset.save(update_fields=["matched_count", "unmatched_count"])
+    except BaseException:
+        # The transaction rolls back; the file must not outlive the rows that point at it.
+        path.unlink(missing_ok=True)
+        raise
+    log_bulk(
+        PersonSource,
+        "bulk_create",  # match_and_link inserts the lineage rows in bulk
+        sources,
+        description=f"{kind.name}（批次 {batch.pk}）数据来源 × {sources}",
+    )
+    return dataset, matched
 
 
 def _flush(writer: pq.ParquetWriter, schema: pa.Schema, buffers: dict[str, list]) -> None:

@@ -237,6 +237,15 @@ def _delivered(source: Source | None) -> bool:
     return source is not None and (isinstance(source, pa.Table) or len(source) > 0)
 
 
+def duckdb_source(con, name: str, value: Source) -> str:
+    """What a DuckDB query reads an input from: an Arrow table registered as `<name>__arrow`, or Parquet files."""
+    if isinstance(value, pa.Table):
+        con.register(f"{name}__arrow", value)
+        return f"{name}__arrow"
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in value)
+    return f"read_parquet([{files}], union_by_name = true)"
+
+
 class DuckDBRunner:
     def __init__(self, schema: Schema):
         import duckdb
@@ -248,11 +257,7 @@ class DuckDBRunner:
             self.con.execute(f"SET threads = {int(threads)}")
 
     def _source(self, name: str, value: Source) -> str:
-        if isinstance(value, pa.Table):
-            self.con.register(f"{name}__arrow", value)
-            return f"{name}__arrow"
-        files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in value)
-        return f"read_parquet([{files}], union_by_name = true)"
+        return duckdb_source(self.con, name, value)
 
     def load(self, plan: Plan, inputs: Inputs) -> None:
         for name in ("household", "person"):
@@ -269,7 +274,8 @@ class DuckDBRunner:
             columns = ", ".join(
                 f"UPPER(TRIM({c})) AS {c}" if c == table.id_column else c for c in table.columns
             )
-            # Identical rows delivered twice (a month re-sent) are one record, also when the second copy
+            # The ID number is normalised here, once, for everything downstream (the facts key on it as is):
+            # identical rows delivered twice (a month re-sent) are one record, also when the second copy
             # writes the ID number with a lower-case x or padding.
             distinct = "DISTINCT " if code in plan.distinct_datasets else ""
             self.con.execute(

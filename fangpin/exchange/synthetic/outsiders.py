@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fangpin.core.validators import ID_CHECK_CHARS, ID_WEIGHTS
 from fangpin.exchange.synthetic.parameters import OUTSIDER_SHARE
 from fangpin.exchange.synthetic.registry import _Registry
 from fangpin.registry import synthetic as registry_synth
@@ -19,13 +20,13 @@ def _id_numbers(prefix: np.ndarray, days: np.ndarray, seq: np.ndarray) -> pa.Arr
     month = (dates.astype("datetime64[M]") - dates.astype("datetime64[Y]")).astype(np.int64) + 1
     day = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
     birth = year * 10_000 + month * 100 + day
-    weights = iter((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
+    weights = iter(ID_WEIGHTS)
     total = np.zeros(prefix.size, dtype=np.int64)
     for value, width in ((prefix, 6), (birth, 8), (seq, 3)):
         for place in range(width - 1, -1, -1):
             total += (value // 10**place) % 10 * next(weights)
     body = prefix * 10**11 + birth * 1000 + seq
-    checks = pa.array(list("10X98765432")).take(pa.array(total % 11))
+    checks = pa.array(list(ID_CHECK_CHARS)).take(pa.array(total % 11))
     return pc.binary_join_element_wise(pa.array(body).cast(pa.string()), checks, "")
 
 

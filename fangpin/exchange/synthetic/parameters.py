@@ -44,34 +44,22 @@ CADRES_PER_VILLAGE = 6
 OUTSIDER_SHARE = 0.2  # the pool of people outside the registry, relative to the registry's size
 
 # The defaults the screening rules are calibrated with (fangpin/monitoring/data/parameters.csv, read as a data
-# file: importing the monitoring app from here would point the dependency the wrong way).
+# file: importing the monitoring app from here would point the dependency the wrong way). Read, never copied:
+# the generator plants against the values `fangpin load-parameters` loads.
 PARAMETERS_FILE = Path(__file__).resolve().parents[2] / "monitoring" / "data" / "parameters.csv"
-FALLBACK_PARAMETERS = {
-    "recent_days": 365,
-    "medical_window_days": 365,
-    "unemployment_days": 90,
-    "hukou_move_days": 730,
-    "medical_single_stay_exited": 6000,
-    "medical_single_stay_other": 10000,
-    "rural_income_prev_year": 22600,
-    "medical_cumulative_ratio_exited": 0.5,
-    "medical_cumulative_ratio_other": 1.0,
-    "company_min_capital": 10,
-    "compulsory_age_min": 6,
-    "compulsory_age_max": 15,
-    "elderly_age": 60,
-}
+# The province's values, then the city's, which win a tie on the same start date (as in the database).
+PARAMETER_REGIONS = ("420000", "421200")
 
 
-def default_parameters(as_of: dt.date) -> dict[str, float]:
-    """The shipped default of each parameter the generator calibrates against, in force on `as_of`."""
-    values = dict(FALLBACK_PARAMETERS)
-    if PARAMETERS_FILE.exists():
-        chosen: dict[str, str] = {}
-        with PARAMETERS_FILE.open(encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                key, since = row["key"], row["effective_from"]
-                if key in values and since <= as_of.isoformat() and since >= chosen.get(key, ""):
-                    chosen[key] = since
-                    values[key] = float(row["value"])
-    return values
+def default_parameters(as_of: dt.date, regions: tuple[str, ...] = PARAMETER_REGIONS) -> dict[str, float]:
+    """Every shipped parameter's value in force on `as_of` for a Xianning county: the latest start date on or
+    before it, the nearer region winning a tie."""
+    best: dict[str, tuple[tuple[str, int], float]] = {}
+    with PARAMETERS_FILE.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["region"] not in regions or row["effective_from"] > as_of.isoformat():
+                continue
+            rank = (row["effective_from"], regions.index(row["region"]))
+            if row["key"] not in best or rank > best[row["key"]][0]:
+                best[row["key"]] = (rank, float(row["value"]))
+    return {key: value for key, (_, value) in best.items()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,14 +132,12 @@ def save_datasets(tables: dict[str, pa.Table], *, region, seed: int) -> list[Sav
     The DepartmentDataset is bulk-created: like the registry's bulk rows it sends no post_save, so a bulk load
     does not start one incremental re-screening per delivery; run `fangpin screen` afterwards.
     """
-    from django.conf import settings
     from django.db import transaction
     from django.utils import timezone
 
-    from fangpin.core.changelog import log_bulk
+    from fangpin.core.importing import file_sha256
     from fangpin.core.models import ImportBatch
-    from fangpin.exchange.importers import dataset_dir, match_and_link
-    from fangpin.exchange.models import DepartmentDataset, PersonSource
+    from fangpin.exchange.importers import dataset_path, record_dataset
 
     user = system_user()
     delivered = delivered_kinds(region)
@@ -161,47 +158,25 @@ def save_datasets(tables: dict[str, pa.Table], *, region, seed: int) -> list[Sav
                 file_sha256="",
                 status=ImportBatch.Status.RUNNING,
             )
-            path = dataset_dir() / kind.code / f"{batch.pk}.parquet"
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path = dataset_path(kind, batch)
             try:
                 pq.write_table(table, path, compression="zstd", row_group_size=CHUNK)
-                relative = str(path.relative_to(settings.MEDIA_ROOT))
-                dates = pc.min_max(table.column(kind.current_date_column)).as_py()
-                (dataset,) = DepartmentDataset.objects.bulk_create(
-                    [
-                        DepartmentDataset(
-                            kind=kind.code,
-                            department=kind.department,
-                            period_start=dates["min"],
-                            period_end=dates["max"],
-                            batch=batch,
-                            row_count=table.num_rows,
-                            parquet=relative,
-                        )
-                    ]
-                )
-                matched, sources = match_and_link(dataset, kind, path)
             except BaseException:
-                path.unlink(missing_ok=True)  # the rows that would point at it roll back
+                path.unlink(missing_ok=True)  # no half-written file outlives the rolled-back batch
                 raise
-            dataset.matched_count, dataset.unmatched_count = matched, table.num_rows - matched
-            dataset.save(update_fields=["matched_count", "unmatched_count"])
-            batch.file.name = relative  # the delivery is the Parquet itself: no other original file
-            batch.file_sha256 = _sha256(path)
+            dates = pc.min_max(table.column(kind.current_date_column)).as_py()
+            dataset, matched = record_dataset(
+                kind, batch, path, rows=table.num_rows, period=(dates["min"], dates["max"]), announce=False
+            )
+            # The delivery is the Parquet itself: there is no other original file.
+            batch.file.name = dataset.parquet.name
+            with path.open("rb") as handle:
+                batch.file_sha256 = file_sha256(handle)
             batch.status = ImportBatch.Status.SUCCEEDED
             batch.rows_total = batch.created = table.num_rows
             batch.finished_at = timezone.now()
             batch.message = f"合成数据：{table.num_rows:,} 行，其中 {matched:,} 行匹配到登记人员"
             batch.save()
-            log_bulk(
-                DepartmentDataset, "bulk_create", 1, description=f"合成数据：{kind.name}（批次 {batch.pk}）"
-            )
-            log_bulk(
-                PersonSource,
-                "bulk_create",
-                sources,
-                description=f"{kind.name}（批次 {batch.pk}）数据来源 × {sources}",
-            )
         out.append(Saved(kind, dataset, table.num_rows))
     return out
 
@@ -215,11 +190,3 @@ def _normalised(kind: DatasetKind, table: pa.Table) -> pa.Table:
                 i, table.schema.field(i), pc.utf8_upper(pc.utf8_trim_whitespace(table.column(i)))
             )
     return table
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

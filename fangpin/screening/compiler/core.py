@@ -410,8 +410,9 @@ class Compiler:
 
     def _dataset_facts_sql(self, code: str, names: list[str], values, ptypes) -> str:
         """Every fact of one dataset in one GROUP BY over its rows (ID present, dated on or before the as-of
-        date), keyed by the normalised ID number. A fact's own condition filters inside its aggregate; an
-        `exists` fact is 1 or NULL."""
+        date), keyed by the ID number — which the engines' `ds_<code>` views already hold normalised (upper
+        case, trimmed), since de-duplication must see it so. A fact's own condition filters inside its
+        aggregate; an `exists` fact is 1 or NULL."""
         dataset = self.schema.datasets[code]
         scope = self._columns(dataset)
         aggregates = []
@@ -425,7 +426,7 @@ class Compiler:
                 function, value = typed.aggregate.upper(), render(typed.node.this, scope, values, ptypes)
             argument = f"CASE WHEN {where} THEN {value} END" if where else value
             aggregates.append(f"{function}({argument}) AS {self.fact_names[name].internal}")
-        key = f"UPPER(TRIM({dataset.id_column}))"
+        key = dataset.id_column
         as_of = _literal(values["as_of"], "date").sql(dialect=READ)
         return (
             f"SELECT {key} AS id_key, {', '.join(aggregates)} FROM ds_{code} "
