@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "fangpin.registry",
     "fangpin.exchange",
     "fangpin.monitoring",
+    "fangpin.assistance",
 ]
 
 MIDDLEWARE = [

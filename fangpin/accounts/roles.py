@@ -29,6 +29,44 @@ EXPORT = ("registry.export_household",)
 WARNINGS = ("monitoring.view_warning", "monitoring.view_screeningrun", "monitoring.view_policyparameter")
 SCREENING = ("monitoring.run_screening",)
 PARAMETERS = ("monitoring.add_policyparameter", "monitoring.change_policyparameter")
+CASES_VIEW = ("monitoring.view_monitoringcase", "monitoring.view_visit", "assistance.view_assistancemeasure")
+MEASURES = (
+    "assistance.add_assistancemeasure",
+    "assistance.change_assistancemeasure",
+    "assistance.delete_assistancemeasure",
+)
+CASE_PAPERS = ("monitoring.print_notice", "monitoring.export_ledger")
+# Who owns each workflow step (spec §3.7, §3.9): the village checks, reviews and gives notice; the county
+# compares department data and approves; the township audits and announces.
+VILLAGE_STEPS = (
+    "monitoring.add_monitoringcase",
+    "monitoring.check_case",
+    "monitoring.review_case",
+    "monitoring.reject_case",
+    "monitoring.propose_elimination",
+    "monitoring.withdraw_elimination",
+    "monitoring.add_visit",
+)
+TOWNSHIP_STEPS = (
+    "monitoring.add_monitoringcase",
+    "monitoring.audit_case",
+    "monitoring.announce_case",
+    "monitoring.reject_case",
+    "monitoring.check_elimination",
+    "monitoring.withdraw_elimination",
+    "monitoring.assign_cadre",
+    "monitoring.add_visit",
+)
+COUNTY_STEPS = (
+    "monitoring.add_monitoringcase",
+    "monitoring.compare_case",
+    "monitoring.approve_case",
+    "monitoring.record_case",
+    "monitoring.reject_case",
+    "monitoring.approve_elimination",
+    "monitoring.withdraw_elimination",
+    "monitoring.assign_cadre",
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +94,8 @@ ROLES: dict[str, Role] = {
             + WARNINGS
             + SCREENING
             + PARAMETERS
+            + CASES_VIEW
+            + CASE_PAPERS
             + (
                 "registry.cancel_household",
                 "accounts.add_user",
@@ -69,18 +109,59 @@ ROLES: dict[str, Role] = {
             "county",
             "县级防贫办",
             ("county",),
-            REGISTRY_EDIT + PERSONAL + EXPORT + WARNINGS + SCREENING + ("registry.cancel_household",),
+            REGISTRY_EDIT
+            + PERSONAL
+            + EXPORT
+            + WARNINGS
+            + SCREENING
+            + CASES_VIEW
+            + COUNTY_STEPS
+            + MEASURES
+            + CASE_PAPERS
+            + ("registry.cancel_household",),
         ),
         Role(
             "township",
             "乡镇经办人",
             ("township",),
-            REGISTRY_EDIT + PERSONAL + EXPORT + WARNINGS + ("registry.cancel_household",),
+            REGISTRY_EDIT
+            + PERSONAL
+            + EXPORT
+            + WARNINGS
+            + CASES_VIEW
+            + TOWNSHIP_STEPS
+            + MEASURES
+            + CASE_PAPERS
+            + ("registry.cancel_household",),
         ),
-        Role("village", "村干部/驻村工作队", ("village",), REGISTRY_EDIT + PERSONAL + EXPORT + WARNINGS),
-        Role("department", "行业部门", ("city", "county"), REGISTRY_VIEW + PERSONAL + EXPORT + WARNINGS),
-        Role("supervisor", "纪检监督/审计", ("city", "county"), REGISTRY_VIEW + EXPORT + WARNINGS),
-        Role("leader", "领导（只读）", ("province", "city", "county", "township"), REGISTRY_VIEW + WARNINGS),
+        Role(
+            "village",
+            "村干部/驻村工作队",
+            ("village",),
+            REGISTRY_EDIT
+            + PERSONAL
+            + EXPORT
+            + WARNINGS
+            + CASES_VIEW
+            + VILLAGE_STEPS
+            + MEASURES
+            + CASE_PAPERS,
+        ),
+        Role(
+            "department",
+            "行业部门",
+            ("city", "county"),
+            REGISTRY_VIEW + PERSONAL + EXPORT + WARNINGS + CASES_VIEW + MEASURES,
+        ),
+        Role(
+            "supervisor", "纪检监督/审计", ("city", "county"), REGISTRY_VIEW + EXPORT + WARNINGS + CASES_VIEW
+        ),
+        Role(
+            "leader",
+            "领导（只读）",
+            ("province", "city", "county", "township"),
+            REGISTRY_VIEW + WARNINGS + CASES_VIEW,
+        ),
     ]
 }
 

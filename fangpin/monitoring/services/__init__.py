@@ -11,8 +11,13 @@ The package's modules, by what they hold:
 - `incremental` — affected rules, re-screening a few households, and the signal receivers
 - `preview`     — what a changed rule file or parameter values would change, by village
 - `reading`     — visibility helpers, the household page's warnings panel, rule titles and definitions
+- `workflow`    — the monitoring-case transition table and its guards; workflow parameters
+- `cases`       — every write of a case: open (one or a village's warnings in bulk), each step, cadres, visits
+- `elimination` — the risk-elimination criteria, each with pass/fail and why
+- `followup`    — deadlines and overdue steps, assistance alerts, visits due, each role's worklist
 
-Every name other modules use is re-exported here, so `from fangpin.monitoring import services` keeps working.
+The case modules are imported by name (`from fangpin.monitoring.services import cases`); every other name
+other modules use is re-exported here, so `from fangpin.monitoring import services` keeps working.
 """
 
 from fangpin.monitoring.services.datasets import datasets_for

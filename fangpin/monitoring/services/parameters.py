@@ -38,9 +38,37 @@ def compiler_for(rule_sets: list[RuleSet]) -> Compiler:
     )
 
 
+# Parameters of the monitoring workflow (deadlines, notice period, visit cycles), not of any rule set.
+WORKFLOW_PARAMETERS: dict[str, dict] = {
+    key: {"title": title, "unit": unit, "type": ptype, "sets": ["workflow"]}
+    for key, title, unit, ptype in [
+        ("notice_days", "公示天数", "天", "integer"),
+        ("identification_deadline_days", "识别纳入全程时限", "天", "integer"),
+        ("step_days_clue", "入户核实时限", "天", "integer"),
+        ("step_days_checked", "部门数据比对时限", "天", "integer"),
+        ("step_days_compared", "民主评议和公示时限", "天", "integer"),
+        ("step_days_noticed", "乡镇审核时限", "天", "integer"),
+        ("step_days_audited", "县级审定时限", "天", "integer"),
+        ("step_days_approved", "公告时限", "天", "integer"),
+        ("step_days_announced", "录入系统时限", "天", "integer"),
+        ("measure_deadline_months", "识别后落实帮扶措施时限", "月", "integer"),
+        ("developmental_deadline_months", "有劳动力户落实开发式帮扶时限", "月", "integer"),
+        ("elimination_min_months", "风险消除前最短监测时间", "月", "integer"),
+        ("visit_days_high", "高风险户走访周期", "天", "integer"),
+        ("visit_days_medium", "中风险户走访周期", "天", "integer"),
+        ("visit_days_low", "低风险户走访周期", "天", "integer"),
+        ("ledger_share_min", "监测对象占建档立卡人口参考比例下限", "", "decimal"),
+        ("ledger_share_max", "监测对象占建档立卡人口参考比例上限", "", "decimal"),
+    ]
+}
+
+
 def parameter_catalogue() -> dict[str, dict]:
-    """Every parameter the built-in rule sets declare: key -> title, unit, type, and which sets use it."""
-    out: dict[str, dict] = {}
+    """Every parameter the built-in rule sets and the monitoring workflow declare: key -> title, unit, type,
+    and which sets use it."""
+    out: dict[str, dict] = {
+        key: dict(entry, sets=list(entry["sets"])) for key, entry in WORKFLOW_PARAMETERS.items()
+    }
     for rs in builtin_rule_sets():
         for key, p in rs.parameters.items():
             entry = out.setdefault(key, {"title": p.title, "unit": p.unit, "type": p.type, "sets": []})

@@ -1,0 +1,198 @@
+"""Following cases up: deadlines and overdue steps, the assistance alerts of spec §3.8, visits due, and each
+role's worklist. Everything is computed for a given day, so the alerts can be checked on the day they fire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Max, Prefetch
+
+from fangpin.assistance.choices import RISK_MEASURES, MeasureCategory
+from fangpin.monitoring.choices import RiskType
+from fangpin.monitoring.models import MonitoringCase, Warning
+from fangpin.monitoring.services.elimination import add_months, has_labour
+from fangpin.monitoring.services.workflow import (
+    CASE_WORKFLOW,
+    STEP_LIMIT_PARAMETER,
+    MissingParameter,
+    workflow_parameter,
+)
+
+S = MonitoringCase.Status
+
+
+class Parameters:
+    """Workflow parameter values for many cases on one day, read once per region."""
+
+    def __init__(self, day: dt.date):
+        self.day = day
+        self._cache: dict[tuple[int, str], object] = {}
+
+    def get(self, region, key: str):
+        slot = (region.pk, key)
+        if slot not in self._cache:
+            try:
+                self._cache[slot] = workflow_parameter(key, region, self.day)
+            except MissingParameter:
+                self._cache[slot] = None
+        return self._cache[slot]
+
+
+@dataclass(frozen=True)
+class Alert:
+    code: str
+    title: str
+    detail: str
+    severity: str = "medium"
+
+
+def overdue_reasons(case: MonitoringCase, day: dt.date, params: Parameters | None = None) -> list[str]:
+    """Why an identification in progress is late: its current step, or the whole identification."""
+    if case.status not in MonitoringCase.IDENTIFYING:
+        return []
+    params = params or Parameters(day)
+    region = case.household.region
+    reasons = []
+    key = STEP_LIMIT_PARAMETER.get(case.status)
+    limit = params.get(region, key) if key else None
+    entered = case.stage_entered_at.date()
+    if limit is not None and (day - entered).days > limit:
+        reasons.append(f"“{case.get_status_display()}”已 {(day - entered).days} 天，超过时限 {limit} 天")
+    total = params.get(region, "identification_deadline_days")
+    started = case.created_at.date()
+    if total is not None and (day - started).days > total:
+        reasons.append(f"识别纳入已 {(day - started).days} 天，超过全程时限 {total} 天")
+    return reasons
+
+
+def assistance_alerts(case: MonitoringCase, day: dt.date, params: Parameters | None = None) -> list[Alert]:
+    """Spec §3.8 alerts for an enrolled case: no measure a month after identification (1_11_010); labour but
+    no developmental measure after six months (5_12_007); a risk with no matching measure."""
+    if case.status not in MonitoringCase.ENROLLED or case.recorded_on is None:
+        return []
+    params = params or Parameters(day)
+    region = case.household.region
+    measures = list(case.measures.all())
+    categories = {m.category for m in measures}
+    alerts = []
+    months = params.get(region, "measure_deadline_months")
+    if months is not None:
+        due = add_months(case.recorded_on, months)
+        if not measures and day >= due:
+            alerts.append(
+                Alert(
+                    "no_measure",
+                    "识别后未落实帮扶措施",
+                    f"{case.recorded_on} 录入，{due} 起满 {months} 个月仍无帮扶措施",
+                    "high",
+                )
+            )
+        if day >= due and measures:  # with no measure at all, "no_measure" already says it
+            labels = dict(RiskType.choices)
+            for risk in case.risks or []:
+                wanted = RISK_MEASURES.get(risk)
+                if wanted and not categories & wanted:
+                    names = "、".join(MeasureCategory(c).label for c in sorted(wanted))
+                    alerts.append(
+                        Alert(
+                            "risk_mismatch",
+                            "帮扶措施与风险不匹配",
+                            f"风险“{labels.get(risk, risk)}”须有{names}措施",
+                        )
+                    )
+    months = params.get(region, "developmental_deadline_months")
+    if months is not None:
+        due = add_months(case.recorded_on, months)
+        if day >= due and not any(m.developmental for m in measures) and has_labour(case.household):
+            alerts.append(
+                Alert(
+                    "no_developmental",
+                    "有劳动力未落实开发式帮扶",
+                    f"家庭有劳动能力成员，{due} 起满 {months} 个月仍无产业、就业、金融或公益岗位帮扶",
+                    "high",
+                )
+            )
+    return alerts
+
+
+def visit_due(
+    case: MonitoringCase, day: dt.date, params: Parameters | None = None, last: dt.date | None = None
+):
+    """(due date, days overdue) of the next visit of an enrolled case, or None if it is not being monitored."""
+    if case.status not in MonitoringCase.ENROLLED or case.recorded_on is None:
+        return None
+    params = params or Parameters(day)
+    interval = params.get(case.household.region, f"visit_days_{case.risk_tier}")
+    if interval is None:
+        return None
+    if last is None:
+        last = case.visits.aggregate(last=Max("visited_on"))["last"]
+    due = (last or case.recorded_on) + dt.timedelta(days=interval)
+    return due, max(0, (day - due).days)
+
+
+def cases_visible_to(user):
+    return (
+        MonitoringCase.objects.visible_to(user)
+        .select_related("household", "household__region", "cadre")
+        .prefetch_related(Prefetch("measures"))
+    )
+
+
+def unvisited(user, day: dt.date) -> list[tuple[MonitoringCase, dt.date, int]]:
+    """Enrolled cases in `user`'s area whose visit is overdue on `day`, most overdue first."""
+    params = Parameters(day)
+    cases = (
+        cases_visible_to(user)
+        .filter(status__in=MonitoringCase.ENROLLED)
+        .annotate(last_visit=Max("visits__visited_on"))
+    )
+    out = []
+    for case in cases:
+        due = visit_due(case, day, params, last=case.last_visit)
+        if due and due[1] > 0:
+            out.append((case, due[0], due[1]))
+    return sorted(out, key=lambda row: -row[2])
+
+
+@dataclass
+class Worklist:
+    waiting: list  # (case, [step labels I can take])
+    overdue: list  # (case, [reasons])
+    alerts: list  # (case, [Alert])
+    unvisited: list  # (case, due, days)
+    new_warnings: int
+    warnings_without_case: int
+
+
+def worklist(user, day: dt.date) -> Worklist:
+    """What waits for `user`: steps they can take, overdue identifications and assistance alerts in their area,
+    households not visited in time, and new warnings not yet turned into clues."""
+    params = Parameters(day)
+    waiting, overdue, alerts = [], [], []
+    open_cases = cases_visible_to(user).exclude(status__in=MonitoringCase.CLOSED)
+    for case in open_cases:
+        steps = [
+            t.label for t in CASE_WORKFLOW.available(case, user) if t.name not in ("reject", "elim_withdraw")
+        ]
+        if steps:
+            waiting.append((case, steps))
+        reasons = overdue_reasons(case, day, params)
+        if reasons:
+            overdue.append((case, reasons))
+        found = assistance_alerts(case, day, params)
+        if found:
+            alerts.append((case, found))
+    open_warnings = Warning.objects.visible_to(user).filter(
+        status=Warning.Status.OPEN, produces=Warning.Produces.WARNING
+    )
+    return Worklist(
+        waiting=waiting,
+        overdue=overdue,
+        alerts=alerts,
+        unvisited=unvisited(user, day),
+        new_warnings=open_warnings.filter(first_seen_at__date__gte=day - dt.timedelta(days=30)).count(),
+        warnings_without_case=open_warnings.filter(cases__isnull=True).count(),
+    )
