@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fangpin.monitoring import views
+from fangpin.monitoring import case_urls, paper_urls, quality_urls, views
 
 app_name = "monitoring"
 urlpatterns = [
@@ -13,3 +13,4 @@ urlpatterns = [
     path("parameters/<int:pk>/edit/", views.ParameterEditView.as_view(), name="parameter_edit"),
     path("preview/", views.PreviewView.as_view(), name="preview"),
 ]
+urlpatterns += case_urls.urlpatterns + paper_urls.urlpatterns + quality_urls.urlpatterns
