@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from fangpin.core.scoping import OutOfScopeError
 from fangpin.core.spreadsheets import write_xlsx
+from fangpin.core.workflow import ConcurrentChange
 
 
 class Pagination(PageNumberPagination):
@@ -49,11 +50,14 @@ def _flat(value):
 
 
 def exception_handler(exc, context):
-    """Django's ValidationError (raised by models and services) becomes 400 {field: [messages]}."""
+    """Django's ValidationError (raised by models and services) becomes 400 {field: [messages]}; a step that
+    lost a race with another official (ConcurrentChange) becomes 409."""
     from rest_framework.views import exception_handler as drf_exception_handler
 
     if isinstance(exc, OutOfScopeError):
         return Response({"non_field_errors": [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ConcurrentChange):
+        return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             body = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}

@@ -12,12 +12,17 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from fangpin.core import changelog
 
 
 class TransitionRefused(ValidationError):
-    """The step is not allowed now: wrong state, broken invariant, or someone else changed it first."""
+    """The step is not allowed now: wrong state or a broken invariant."""
+
+
+class ConcurrentChange(TransitionRefused):
+    """Someone else changed the object first (the API answers 409)."""
 
 
 @dataclass(frozen=True)
@@ -53,42 +58,72 @@ class Workflow:
             if state in t.source and (t.permission is None or user.has_perm(t.permission))
         ]
 
-    def apply(self, obj: models.Model, name: str, *, user: Any, comment: str = "") -> models.Model:
-        """Take step `name` on `obj`, or raise TransitionRefused / PermissionDenied and change nothing."""
+    def apply(
+        self,
+        obj: models.Model,
+        name: str,
+        *,
+        user: Any,
+        comment: str = "",
+        changes: dict[str, Any] | None = None,
+        clean: Callable[[Any], None] | None = None,
+    ) -> models.Model:
+        """Take step `name` on `obj`, or raise TransitionRefused / PermissionDenied and change nothing.
+
+        `changes` are fields the step records (a date, minutes …): guards and `clean` see them, and they are
+        written by the same conditional UPDATE as the new state, so the step logs one change. On refusal
+        `obj` is left as it was.
+        """
         from fangpin.core.models import StatusChange
 
         t = self.by_name[name]
-        if t.permission and not user.has_perm(t.permission):
-            raise PermissionDenied(f"您没有权限执行“{t.label}”")
-        current = getattr(obj, self.field)
-        if current not in t.source:
-            raise TransitionRefused(f"当前状态为“{_label(obj, self.field, current)}”，不能执行“{t.label}”")
-        if t.comment_required and not comment.strip():
-            raise TransitionRefused(f"执行“{t.label}”必须填写意见或原因")
-        for guard in t.guards:
-            reason = guard(obj, user)
-            if reason:
-                raise TransitionRefused(reason)
+        changes = dict(changes or {})
         model = type(obj)
-        with transaction.atomic(), changelog.acting(user):
-            before = changelog.serialize(obj)
-            updated = model._base_manager.filter(pk=obj.pk, **{self.field: current}).update(
-                **{self.field: t.target}
-            )
-            if updated == 0:
-                raise TransitionRefused("该记录已被他人修改，请刷新页面后重试")
-            setattr(obj, self.field, t.target)
-            StatusChange.objects.create(
-                content_type=ContentType.objects.get_for_model(model),
-                object_id=obj.pk,
-                field=self.field,
-                transition=t.name,
-                from_status=current,
-                to_status=t.target,
-                user=user if getattr(user, "is_authenticated", False) else None,
-                comment=comment,
-            )
-            changelog.write_change(obj, "update", before, changelog.serialize(obj))
+        before = changelog.serialize(obj)
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now", False):
+                changes[f.attname] = timezone.now()
+        kept = {key: getattr(obj, key) for key in [*changes, self.field]}
+        for key, value in changes.items():
+            setattr(obj, key, value)
+        try:
+            if t.permission and not user.has_perm(t.permission):
+                raise PermissionDenied(f"您没有权限执行“{t.label}”")
+            current = getattr(obj, self.field)
+            if current not in t.source:
+                raise TransitionRefused(
+                    f"当前状态为“{_label(obj, self.field, current)}”，不能执行“{t.label}”"
+                )
+            if t.comment_required and not comment.strip():
+                raise TransitionRefused(f"执行“{t.label}”必须填写意见或原因")
+            if clean is not None:
+                clean(obj)
+            for guard in t.guards:
+                reason = guard(obj, user)
+                if reason:
+                    raise TransitionRefused(reason)
+            with transaction.atomic(), changelog.acting(user):
+                updated = model._base_manager.filter(pk=obj.pk, **{self.field: current}).update(
+                    **{self.field: t.target}, **changes
+                )
+                if updated == 0:
+                    raise ConcurrentChange("该记录已被他人修改，请刷新页面后重试")
+                setattr(obj, self.field, t.target)
+                StatusChange.objects.create(
+                    content_type=ContentType.objects.get_for_model(model),
+                    object_id=obj.pk,
+                    field=self.field,
+                    transition=t.name,
+                    from_status=current,
+                    to_status=t.target,
+                    user=user if getattr(user, "is_authenticated", False) else None,
+                    comment=comment,
+                )
+                changelog.write_change(obj, "update", before, changelog.serialize(obj))
+        except Exception:
+            for key, value in kept.items():
+                setattr(obj, key, value)
+            raise
         return obj
 
 

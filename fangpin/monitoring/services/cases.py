@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from fangpin.core import changelog
 from fangpin.core.models import StatusChange
-from fangpin.core.workflow import TransitionRefused
+from fangpin.core.workflow import ConcurrentChange, TransitionRefused
 from fangpin.monitoring.choices import Channel, EliminationMethod
 from fangpin.monitoring.models import CaseObjection, MonitoringCase, Visit, Warning
 from fangpin.monitoring.services.elimination import has_no_labour
@@ -41,26 +41,24 @@ def _visible_case(case: MonitoringCase, user) -> MonitoringCase:
 
 
 def take_step(case: MonitoringCase, name: str, *, user, comment: str = "", **fields: Any) -> MonitoringCase:
-    """Set `fields` and take workflow step `name` in one transaction; on refusal nothing changes, in the
-    database or on `case`."""
+    """Record `fields` and take workflow step `name` in one conditional UPDATE; on refusal nothing changes, in
+    the database or on `case`."""
     _visible_case(case, user)
-    before = {key: getattr(case, key) for key in [*fields, "stage_entered_at"]}
+    fields["stage_entered_at"] = timezone.now()
     try:
-        with transaction.atomic(), changelog.acting(user):
-            for key, value in fields.items():
-                setattr(case, key, value)
-            case.full_clean(
+        return CASE_WORKFLOW.apply(
+            case,
+            name,
+            user=user,
+            comment=comment,
+            changes=fields,
+            clean=lambda obj: obj.full_clean(
                 exclude=["household", "cadre", "previous_case", "created_by"], validate_constraints=False
-            )
-            case.stage_entered_at = timezone.now()
-            CASE_WORKFLOW.apply(case, name, user=user, comment=comment)
-            case.save(update_fields=[*fields, "stage_entered_at", "updated_at"])
-    except Exception:
-        for key, value in before.items():
-            setattr(case, key, value)
-        case.refresh_from_db(fields=["status"])
+            ),
+        )
+    except ConcurrentChange:
+        case.refresh_from_db(fields=["status"])  # so a reload of the page shows what the other official did
         raise
-    return case
 
 
 # ---------------------------------------------------------------- opening a case
@@ -88,6 +86,10 @@ def open_case(
         raise TransitionRefused(
             f"该户已有监测对象记录 #{current.pk}（{current.get_status_display()}），不能重复登记"
         )
+    warnings = list(warnings)
+    own = Warning.objects.visible_to(user).filter(household=household, pk__in=[w.pk for w in warnings])
+    if own.count() != len({w.pk for w in warnings}):
+        raise ValidationError({"warnings": "所选预警不属于该户或不在您的管辖范围内"})
     previous = household.cases.filter(status__in=MonitoringCase.CLOSED).order_by("-created_at").first()
     try:
         with transaction.atomic(), changelog.acting(user):
@@ -102,7 +104,7 @@ def open_case(
             case.warnings.set(list(warnings))
             _status_change(case, "open", "", S.CLUE, user, clue_note)
     except IntegrityError as exc:  # another official registered the same household a moment ago
-        raise TransitionRefused("该户刚刚已被他人登记为监测线索，请刷新页面") from exc
+        raise ConcurrentChange("该户刚刚已被他人登记为监测线索，请刷新页面") from exc
     return case
 
 
@@ -242,8 +244,6 @@ def _notice_days(case: MonitoringCase, day: dt.date) -> int:
 
 def start_notice(case: MonitoringCase, *, user, start: dt.date | None = None) -> MonitoringCase:
     start = start or today()
-    if start > today():
-        raise TransitionRefused("公示开始日期不能晚于今天")
     return take_step(
         case, "start_notice", user=user, notice_start=start, notice_days=_notice_days(case, start)
     )
@@ -326,13 +326,30 @@ def assign_cadre(
     if cadre is not None and not MonitoringCase.objects.visible_to(cadre).filter(pk=case.pk).exists():
         raise ValidationError({"cadre": f"{cadre} 的管辖范围不含该户，不能担任帮扶责任人"})
     with transaction.atomic(), changelog.acting(user):
-        if cadre is not None and cadre.pk != case.cadre_id:
-            case.cadre, case.cadre_since = cadre, today()
-        case.cadre_unit = unit or case.cadre_unit
-        case.monitoring_contact = contact or case.monitoring_contact
-        case.monitoring_contact_phone = contact_phone or case.monitoring_contact_phone
-        case.full_clean(exclude=["household", "previous_case", "created_by"], validate_constraints=False)
-        case.save()
+        current = MonitoringCase.objects.select_for_update().get(pk=case.pk)
+        if current.status != case.status:
+            raise ConcurrentChange("该记录已被他人修改，请刷新页面后重试")
+        if cadre is not None and cadre.pk != current.cadre_id:
+            current.cadre, current.cadre_since = cadre, today()
+        current.cadre_unit = unit or current.cadre_unit
+        current.monitoring_contact = contact or current.monitoring_contact
+        current.monitoring_contact_phone = contact_phone or current.monitoring_contact_phone
+        current.full_clean(exclude=["household", "previous_case", "created_by"], validate_constraints=False)
+        current.save(
+            update_fields=[
+                "cadre", "cadre_since", "cadre_unit", "monitoring_contact", "monitoring_contact_phone", "updated_at",
+            ]
+        )  # fmt: skip
+    for name in (
+        "cadre_id",
+        "cadre_since",
+        "cadre_unit",
+        "monitoring_contact",
+        "monitoring_contact_phone",
+        "updated_at",
+    ):
+        setattr(case, name, getattr(current, name))
+    case._state.fields_cache.pop("cadre", None)
     return case
 
 
@@ -387,7 +404,13 @@ def add_visit(
 
 
 def propose_elimination(
-    case: MonitoringCase, *, user, method: str, comment: str = "", **after: Any
+    case: MonitoringCase,
+    *,
+    user,
+    method: str,
+    comment: str = "",
+    proposed_on: dt.date | None = None,
+    **after: Any,
 ) -> MonitoringCase:
     """拟消除: the village proposes elimination with the post-elimination indicators; every criterion must hold."""
     unknown = set(after) - set(MonitoringCase.AFTER_FIELDS)
@@ -406,7 +429,7 @@ def propose_elimination(
         )
     return take_step(
         case, "propose_elimination", user=user, comment=comment, elimination_method=method,
-        elimination_proposed_on=today(), **after,
+        elimination_proposed_on=proposed_on or today(), **after,
     )  # fmt: skip
 
 

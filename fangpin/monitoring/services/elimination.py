@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fangpin.monitoring.choices import EliminationMethod
+from fangpin.assistance.choices import RISK_MEASURES, MeasureCategory
+from fangpin.monitoring.choices import EliminationMethod, RiskType
 from fangpin.monitoring.models import MonitoringCase
 from fangpin.registry.choices import LABOUR_CAPABLE, UNSAFE_HOUSING_GRADES
 
@@ -76,6 +77,21 @@ def elimination_criteria(case: MonitoringCase, day: dt.date) -> list[Criterion]:
             "至少落实 1 项帮扶措施",
             bool(measures),
             f"已登记帮扶措施 {len(measures)} 项" if measures else "尚未登记帮扶措施",
+        )
+    )
+    categories = {m.category for m in measures}
+    labels = dict(RiskType.choices)
+    unanswered = [
+        f"风险“{labels.get(risk, risk)}”须有{'、'.join(MeasureCategory(c).label for c in sorted(wanted))}措施"
+        for risk in case.risks or []
+        if (wanted := RISK_MEASURES.get(risk)) and not categories & wanted
+    ]
+    out.append(
+        Criterion(
+            "risk_measures",
+            "已识别的风险均有对应帮扶措施",
+            not unanswered,
+            "；".join(unanswered) if unanswered else "各项风险均已落实对应措施",
         )
     )
     if case.elimination_method == EliminationMethod.ASSISTED and has_labour(household):

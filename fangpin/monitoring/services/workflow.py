@@ -106,20 +106,36 @@ def risk_problems(case: MonitoringCase) -> list[str]:
     return problems
 
 
+def _dated_after(day: dt.date | None, earliest: dt.date | None, what: str, before_what: str) -> str | None:
+    """A step's date may be neither in the future nor before the step it follows (no back-dating a notice
+    to skip its days)."""
+    if day is None:
+        return f"未填写{what}"
+    if day > today():
+        return f"{what}不能晚于今天"
+    if earliest is not None and day < earliest:
+        return f"{what}不能早于{before_what}（{earliest}）"
+    return None
+
+
 def review_has_minutes(case: MonitoringCase, user) -> str | None:
     if not case.review_minutes.strip() or not case.reviewed_on:
         return "民主评议须填写评议日期和会议记录"
-    if case.reviewed_on > today():
-        return "评议日期不能晚于今天"
-    return None
+    return _dated_after(case.reviewed_on, case.checked_on, "评议日期", "入户核实日期")
 
 
 def elim_review_has_minutes(case: MonitoringCase, user) -> str | None:
     if not case.elim_review_minutes.strip() or not case.elim_reviewed_on:
         return "民主评议须填写评议日期和会议记录"
-    if case.elim_reviewed_on > today():
-        return "评议日期不能晚于今天"
-    return None
+    return _dated_after(case.elim_reviewed_on, case.elimination_proposed_on, "评议日期", "提出风险消除日期")
+
+
+def notice_start_valid(case: MonitoringCase, user) -> str | None:
+    return _dated_after(case.notice_start, case.reviewed_on, "公示开始日期", "民主评议日期")
+
+
+def elim_notice_start_valid(case: MonitoringCase, user) -> str | None:
+    return _dated_after(case.elim_notice_start, case.elim_reviewed_on, "公示开始日期", "民主评议日期")
 
 
 def _notice_over(start: dt.date | None, days: int | None, stage: str, case: MonitoringCase) -> str | None:
@@ -170,6 +186,11 @@ def elimination_allowed(case: MonitoringCase, user) -> str | None:
 
     if not case.elimination_method:
         return "请选择风险消除方式（帮扶消除或自然消除）"
+    wrong_date = _dated_after(
+        case.elimination_proposed_on, case.recorded_on, "提出风险消除日期", "录入监测日期"
+    )
+    if wrong_date:
+        return wrong_date
     failed = [c for c in elimination_criteria(case, today()) if not c.passed]
     if failed:
         return "不符合风险消除条件：" + "；".join(f"{c.title}（{c.reason}）" for c in failed)
@@ -194,6 +215,20 @@ def amounts_consistent(case: MonitoringCase, user) -> str | None:
     return None
 
 
+def owns_pending_step(case: MonitoringCase, user) -> str | None:
+    """Rejecting a case, or withdrawing an elimination, belongs to whoever owns the step the case waits for:
+    the village before its review, the county at comparison and approval, the township at its audit."""
+    pending = [
+        t
+        for t in CASE_WORKFLOW.by_name.values()
+        if case.status in t.source and t.name not in ("reject", "elim_withdraw")
+    ]
+    if any(t.permission and user.has_perm(t.permission) for t in pending):
+        return None
+    labels = "、".join(t.label for t in pending)
+    return f"当前环节（{labels}）不由您办理，不能在此环节作出该决定"
+
+
 # ---------------------------------------------------------------- the table
 
 OPEN_FOR_REJECTION = (S.CLUE, S.CHECKED, S.COMPARED, S.REVIEWED, S.NOTICE, S.NOTICED, S.AUDITED)
@@ -203,20 +238,20 @@ CASE_WORKFLOW = Workflow(
         Transition("check", "入户核实", (S.CLUE,), S.CHECKED, "monitoring.check_case", (household_active, check_is_complete)),
         Transition("compare", "完成部门数据比对", (S.CHECKED,), S.COMPARED, "monitoring.compare_case", (household_active,), comment_required=True),
         Transition("review", "村级民主评议", (S.COMPARED,), S.REVIEWED, "monitoring.review_case", (review_has_minutes,)),
-        Transition("start_notice", "开始村内公示", (S.REVIEWED,), S.NOTICE, "monitoring.review_case"),
+        Transition("start_notice", "开始村内公示", (S.REVIEWED,), S.NOTICE, "monitoring.review_case", (notice_start_valid,)),
         Transition("end_notice", "公示期满无异议", (S.NOTICE,), S.NOTICED, "monitoring.review_case", (notice_is_over,)),
         Transition("audit", "乡镇审核通过", (S.NOTICED,), S.AUDITED, "monitoring.audit_case", (household_active, check_is_complete)),
         Transition("approve", "县级审定通过", (S.AUDITED,), S.APPROVED, "monitoring.approve_case", (household_active, check_is_complete)),
-        Transition("announce", "公告", (S.APPROVED,), S.ANNOUNCED, "monitoring.announce_case"),
-        Transition("record", "录入系统，开始监测帮扶", (S.ANNOUNCED,), S.MONITORED, "monitoring.record_case", (cadre_assigned,)),
-        Transition("reject", "不予纳入", OPEN_FOR_REJECTION, S.REJECTED, "monitoring.reject_case", comment_required=True),
-        Transition("propose_elimination", "提出风险消除", (S.MONITORED,), S.ELIM_PROPOSED, "monitoring.propose_elimination", (amounts_consistent, elimination_allowed)),
+        Transition("announce", "公告", (S.APPROVED,), S.ANNOUNCED, "monitoring.announce_case", (household_active,)),
+        Transition("record", "录入系统，开始监测帮扶", (S.ANNOUNCED,), S.MONITORED, "monitoring.record_case", (household_active, cadre_assigned)),
+        Transition("reject", "不予纳入", OPEN_FOR_REJECTION, S.REJECTED, "monitoring.reject_case", (owns_pending_step,), comment_required=True),
+        Transition("propose_elimination", "提出风险消除", (S.MONITORED,), S.ELIM_PROPOSED, "monitoring.propose_elimination", (household_active, amounts_consistent, elimination_allowed)),
         Transition("elim_review", "风险消除民主评议", (S.ELIM_PROPOSED,), S.ELIM_REVIEWED, "monitoring.review_case", (elim_review_has_minutes,)),
-        Transition("elim_start_notice", "开始风险消除公示", (S.ELIM_REVIEWED,), S.ELIM_NOTICE, "monitoring.review_case"),
+        Transition("elim_start_notice", "开始风险消除公示", (S.ELIM_REVIEWED,), S.ELIM_NOTICE, "monitoring.review_case", (elim_notice_start_valid,)),
         Transition("elim_end_notice", "风险消除公示期满无异议", (S.ELIM_NOTICE,), S.ELIM_NOTICED, "monitoring.review_case", (elim_notice_is_over,)),
         Transition("elim_check", "乡镇核查通过", (S.ELIM_NOTICED,), S.ELIM_CHECKED, "monitoring.check_elimination", (elimination_allowed,)),
         Transition("elim_approve", "县级审定风险消除", (S.ELIM_CHECKED,), S.ELIMINATED, "monitoring.approve_elimination", (amounts_consistent, elimination_allowed)),
-        Transition("elim_withdraw", "退回继续监测", MonitoringCase.ELIMINATING, S.MONITORED, "monitoring.withdraw_elimination", comment_required=True),
+        Transition("elim_withdraw", "退回继续监测", MonitoringCase.ELIMINATING, S.MONITORED, "monitoring.withdraw_elimination", (owns_pending_step,), comment_required=True),
     ]
 )  # fmt: skip
 
