@@ -3,9 +3,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from fangpin.assistance.api import AssistanceMeasureViewSet
 from fangpin.core.api import ImportBatchViewSet
 from fangpin.geo.api import RegionViewSet
 from fangpin.monitoring.api import ParameterViewSet, ScreeningRunViewSet, WarningViewSet
+from fangpin.monitoring.case_api import CaseViewSet
 from fangpin.registry.api import HouseholdIncomeViewSet, HouseholdViewSet, PersonViewSet
 
 router = DefaultRouter()
@@ -17,6 +19,8 @@ router.register("imports", ImportBatchViewSet, basename="importbatch")
 router.register("warnings", WarningViewSet, basename="warning")
 router.register("screening-runs", ScreeningRunViewSet, basename="screeningrun")
 router.register("parameters", ParameterViewSet, basename="parameter")
+router.register("cases", CaseViewSet, basename="case")
+router.register("measures", AssistanceMeasureViewSet, basename="measure")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
