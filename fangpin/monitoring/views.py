@@ -13,6 +13,8 @@ from django.views.generic import DetailView
 from fangpin.core.changelog import change_context
 from fangpin.core.views import ObjectEditView, ObjectListView
 from fangpin.monitoring import services
+from fangpin.monitoring.case_forms import VillageCluesForm
+from fangpin.monitoring.case_tables import WarningPickTable
 from fangpin.monitoring.filters import ParameterFilterSet, WarningFilterSet
 from fangpin.monitoring.forms import ParameterForm, PreviewForm, RunForm
 from fangpin.monitoring.models import PolicyParameter, ScreeningRun, Warning
@@ -26,6 +28,7 @@ class WarningListView(ObjectListView):
     permission_required = "monitoring.view_warning"
     export_filename = "预警清单"
     title = "预警"
+    template_name = "monitoring/warning_list.html"
 
     def get_queryset(self):
         return (
@@ -33,6 +36,18 @@ class WarningListView(ObjectListView):
             .select_related("household__region", "person")
             .order_by("-last_seen_at", "-id")
         )
+
+    def get_table_class(self):
+        # Officials who may register clues get a check box per row (转为监测线索).
+        if self.request.user.has_perm("monitoring.add_monitoringcase"):
+            return WarningPickTable
+        return WarningTable
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.has_perm("monitoring.add_monitoringcase"):
+            context["village_form"] = VillageCluesForm(user=self.request.user)
+        return context
 
 
 class WarningDetailView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):

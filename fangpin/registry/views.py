@@ -15,7 +15,7 @@ from fangpin.registry.filters import HouseholdFilterSet, PersonFilterSet
 from fangpin.registry.forms import HouseholdForm, HouseholdIncomeForm, PersonForm
 from fangpin.registry.importers import registry_rows
 from fangpin.registry.models import Household, HouseholdIncome, Person
-from fangpin.registry.panels import household_panels
+from fangpin.registry.panels import home_panels, household_panels
 from fangpin.registry.tables import HouseholdTable, PersonTable
 
 
@@ -25,6 +25,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["summary"] = services.region_summary(self.request.user)
+        context["panels"] = home_panels(self.request.user)  # each role's worklist comes first
         return context
 
 
