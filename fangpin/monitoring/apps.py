@@ -8,11 +8,14 @@ class MonitoringConfig(AppConfig):
 
     def ready(self):
         from fangpin.exchange.models import DepartmentDataset
-        from fangpin.monitoring import services
+        from fangpin.monitoring import case_views, quality_views, services
         from fangpin.registry.models import Household, HouseholdIncome, Person
-        from fangpin.registry.panels import register_household_panel
+        from fangpin.registry.panels import register_home_panel, register_household_panel
 
+        register_household_panel(case_views.household_cases_panel)
         register_household_panel(services.warnings_panel)
+        register_household_panel(quality_views.quality_panel)
+        register_home_panel(case_views.worklist_panel)
         # Incremental re-screening: connected after the change log's own receivers (core is ready first), so
         # the "before" snapshot it took is there to compare with.
         for model in (Household, Person, HouseholdIncome):
