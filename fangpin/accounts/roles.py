@@ -36,6 +36,35 @@ MEASURES = (
     "assistance.delete_assistancemeasure",
 )
 CASE_PAPERS = ("monitoring.print_notice", "monitoring.export_ledger")
+# Supervision (spec §7): supervisors hand clues over, hold to account, close and escalate; the county and
+# township units verify and rectify what is handed to them; city departments spot-check.
+CLUES_VIEW = ("supervision.view_clue", "supervision.view_cluebatch", "supervision.view_clueevidence")
+CLUES_HANDLE = CLUES_VIEW + ("supervision.handle_clue", "supervision.add_clueevidence")
+CLUES_SUPERVISE = CLUES_VIEW + (
+    "supervision.add_clueevidence",
+    "supervision.supervise_clue",
+    "supervision.add_clue",
+    "supervision.add_cluebatch",
+    "supervision.view_clue_personal_data",
+    "supervision.export_clue",
+    "supervision.add_talk",
+    "supervision.change_talk",
+    "supervision.view_talk",
+    "supervision.view_leadervisit",
+    "supervision.view_assessmentresult",
+    "supervision.view_assessmentindicator",
+)
+CLUES_SPOT_CHECK = CLUES_VIEW + ("supervision.spot_check_clue", "supervision.add_clueevidence")
+GOVERNANCE = (
+    "supervision.add_leadervisit",
+    "supervision.view_leadervisit",
+    "supervision.add_assessmentindicator",
+    "supervision.change_assessmentindicator",
+    "supervision.view_assessmentindicator",
+    "supervision.add_assessmentresult",
+    "supervision.view_assessmentresult",
+    "supervision.view_talk",
+)
 # Who owns each workflow step (spec §3.7, §3.9): the village checks, reviews and gives notice; the county
 # compares department data and approves; the township audits and announces.
 VILLAGE_STEPS = (
@@ -96,6 +125,8 @@ ROLES: dict[str, Role] = {
             + PARAMETERS
             + CASES_VIEW
             + CASE_PAPERS
+            + CLUES_SPOT_CHECK
+            + GOVERNANCE
             + (
                 "registry.cancel_household",
                 "accounts.add_user",
@@ -118,6 +149,8 @@ ROLES: dict[str, Role] = {
             + COUNTY_STEPS
             + MEASURES
             + CASE_PAPERS
+            + CLUES_HANDLE
+            + GOVERNANCE
             + ("registry.cancel_household",),
         ),
         Role(
@@ -132,6 +165,8 @@ ROLES: dict[str, Role] = {
             + TOWNSHIP_STEPS
             + MEASURES
             + CASE_PAPERS
+            + CLUES_HANDLE
+            + ("supervision.add_leadervisit", "supervision.view_leadervisit")
             + ("registry.cancel_household",),
         ),
         Role(
@@ -151,10 +186,13 @@ ROLES: dict[str, Role] = {
             "department",
             "行业部门",
             ("city", "county"),
-            REGISTRY_VIEW + PERSONAL + EXPORT + WARNINGS + CASES_VIEW + MEASURES,
+            REGISTRY_VIEW + PERSONAL + EXPORT + WARNINGS + CASES_VIEW + MEASURES + CLUES_SPOT_CHECK,
         ),
         Role(
-            "supervisor", "纪检监督/审计", ("city", "county"), REGISTRY_VIEW + EXPORT + WARNINGS + CASES_VIEW
+            "supervisor",
+            "纪检监督/审计",
+            ("city", "county"),
+            REGISTRY_VIEW + EXPORT + WARNINGS + CASES_VIEW + CLUES_SUPERVISE,
         ),
         Role(
             "leader",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import renderers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -56,6 +57,8 @@ def exception_handler(exc, context):
 
     if isinstance(exc, OutOfScopeError):
         return Response({"non_field_errors": [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):  # one Chinese message, saying nothing of whether the object exists elsewhere
+        return Response({"detail": "未找到该记录，或不在您的管辖范围内"}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, ConcurrentChange):
         return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):

@@ -1,4 +1,4 @@
-"""数据质量问题: the case data-quality checks (monitoring/case_quality.py) listed per village for the user's scope,
+"""数据质量问题: the case data-quality checks (monitoring/case_quality/) listed per village for the user's scope,
 filtered by rule and severity, exported to Excel, and shown on the household page as a panel."""
 
 from __future__ import annotations

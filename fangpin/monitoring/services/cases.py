@@ -101,11 +101,25 @@ def open_case(
                 stage_entered_at=timezone.now(),
                 created_by=user,
             )
-            case.warnings.set(list(warnings))
+            _link_warnings(case, warnings)
             _status_change(case, "open", "", S.CLUE, user, clue_note)
     except IntegrityError as exc:  # another official registered the same household a moment ago
         raise ConcurrentChange("该户刚刚已被他人登记为监测线索，请刷新页面") from exc
     return case
+
+
+def _link_warnings(case: MonitoringCase, warnings: list[Warning]) -> None:
+    if not warnings:
+        return
+    case.warnings.add(*warnings)
+    # Logged against the warnings (not the auto-created link table, whose content type may not exist yet).
+    changelog.log_bulk(
+        Warning,
+        "bulk_update",
+        len(warnings),
+        description=f"监测对象 #{case.pk} 关联预警 {len(warnings)} 条",
+        ids=[w.pk for w in warnings],
+    )
 
 
 def _status_change(case, transition, before, after, user, comment="") -> None:
@@ -154,7 +168,8 @@ def clues_from_warnings(warnings: Iterable[Warning], *, user) -> BulkClues:
         household = household_warnings[0].household
         current = household.cases.exclude(status__in=MonitoringCase.CLOSED).first()
         if current is not None:
-            current.warnings.add(*household_warnings)
+            with transaction.atomic(), changelog.acting(user):
+                _link_warnings(current, household_warnings)
             result.attached += len(household_warnings)
             continue
         note = "部门筛查预警：" + "；".join(f"{w.rule_code} {w.rule_title}" for w in household_warnings)
@@ -256,13 +271,16 @@ def end_notice(case: MonitoringCase, *, user, comment: str = "") -> MonitoringCa
 def record_objection(
     case: MonitoringCase, *, user, received_on: dt.date, content: str, raised_by: str = ""
 ) -> CaseObjection:
-    """A objection received while the case is on notice (identification or elimination)."""
+    """An objection received while the case is on notice (identification or elimination)."""
     _visible_case(case, user)
     _require(user, "monitoring.review_case", "登记公示异议")
     if case.status not in (S.NOTICE, S.ELIM_NOTICE):
         raise TransitionRefused("只有公示期间可以登记异议")
     if not content.strip():
         raise ValidationError({"content": "请填写异议内容"})
+    start = case.notice_start if case.status == S.NOTICE else case.elim_notice_start
+    if received_on > today() or (start and received_on < start):
+        raise ValidationError({"received_on": f"收到异议的日期应在公示开始日期（{start}）与今天之间"})
     with transaction.atomic(), changelog.acting(user):
         return CaseObjection.objects.create(
             case=case,
@@ -275,15 +293,28 @@ def record_objection(
 
 
 def handle_objection(objection: CaseObjection, *, user, outcome: str, handling: str) -> CaseObjection:
-    _visible_case(objection.case, user)
+    """Decide a pending objection (upheld or dismissed), once, while its notice is still running."""
+    case = objection.case
+    _visible_case(case, user)
     _require(user, "monitoring.review_case", "处理公示异议")
     if outcome not in (CaseObjection.Outcome.UPHELD, CaseObjection.Outcome.DISMISSED):
         raise ValidationError({"outcome": "请选择异议是否成立"})
     if not handling.strip():
         raise ValidationError({"handling": "请填写核查处理情况"})
+    if objection.outcome != CaseObjection.Outcome.PENDING:
+        raise TransitionRefused("该异议已处理，不能重新处理")
+    if case.status != objection.stage:
+        raise TransitionRefused("公示已结束，不能再处理该异议")
     with transaction.atomic(), changelog.acting(user):
+        # Conditional, so two officials deciding the same objection cannot both win.
+        updated = CaseObjection.objects.filter(pk=objection.pk, outcome=CaseObjection.Outcome.PENDING).update(
+            outcome=outcome, handling=handling
+        )
+        if not updated:
+            raise ConcurrentChange("该异议已被他人处理，请刷新页面后重试")
+        before = changelog.serialize(objection)
         objection.outcome, objection.handling = outcome, handling
-        objection.save(update_fields=["outcome", "handling"])
+        changelog.write_change(objection, "update", before, changelog.serialize(objection))
     return objection
 
 
@@ -324,7 +355,8 @@ def assign_cadre(
     if not case.is_open:
         raise TransitionRefused("已办结的监测对象不能更换帮扶责任人")
     if cadre is not None and not MonitoringCase.objects.visible_to(cadre).filter(pk=case.pk).exists():
-        raise ValidationError({"cadre": f"{cadre} 的管辖范围不含该户，不能担任帮扶责任人"})
+        # No name in the message: it must not tell whether a user elsewhere exists.
+        raise ValidationError({"cadre": "所选人员不存在或其管辖范围不含该户，不能担任帮扶责任人"})
     with transaction.atomic(), changelog.acting(user):
         current = MonitoringCase.objects.select_for_update().get(pk=case.pk)
         if current.status != case.status:

@@ -30,6 +30,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def started_measures(case: MonitoringCase, day: dt.date) -> list:
+    """The case's measures already under way on `day`: a measure planned to start later has not helped yet.
+    Reads `case.measures.all()`, so a prefetch serves it."""
+    return [m for m in case.measures.all() if m.start_on <= day]
+
+
 def has_no_labour(household) -> bool:
     """整户无劳动能力: the household has members and none of them can work (not even weak labour)."""
     skills = list(household.members.values_list("labour_skill", flat=True))
@@ -37,6 +43,10 @@ def has_no_labour(household) -> bool:
 
 
 def has_labour(household) -> bool:
+    """Some member can work (weak labour included). Uses the `has_labour` annotation when a list query set it."""
+    annotated = getattr(household, "has_labour", None)
+    if annotated is not None:
+        return annotated
     return household.members.filter(labour_skill__in=LABOUR_CAPABLE).exists()
 
 
@@ -70,13 +80,21 @@ def elimination_criteria(case: MonitoringCase, day: dt.date) -> list[Criterion]:
                 )
             )
 
-    measures = list(case.measures.all())
+    measures = started_measures(case, day)
+    planned = len(case.measures.all()) - len(measures)
     out.append(
         Criterion(
             "measures",
             "至少落实 1 项帮扶措施",
             bool(measures),
-            f"已登记帮扶措施 {len(measures)} 项" if measures else "尚未登记帮扶措施",
+            (
+                f"已实施帮扶措施 {len(measures)} 项"
+                if measures
+                else "尚未实施帮扶措施"
+                if planned
+                else "尚未登记帮扶措施"
+            )
+            + (f"（另有 {planned} 项尚未开始，不计入）" if planned else ""),
         )
     )
     categories = {m.category for m in measures}

@@ -7,18 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Max, Prefetch
+from django.db.models import Exists, Max, OuterRef, Prefetch
 
 from fangpin.assistance.choices import RISK_MEASURES, MeasureCategory
 from fangpin.monitoring.choices import RiskType
 from fangpin.monitoring.models import MonitoringCase, Warning
-from fangpin.monitoring.services.elimination import add_months, has_labour
+from fangpin.monitoring.services.elimination import add_months, has_labour, started_measures
 from fangpin.monitoring.services.workflow import (
-    CASE_WORKFLOW,
     STEP_LIMIT_PARAMETER,
     MissingParameter,
+    notice_end,
+    steps_for,
     workflow_parameter,
 )
+from fangpin.registry.choices import LABOUR_CAPABLE
+from fangpin.registry.models import Household, Person
 
 S = MonitoringCase.Status
 
@@ -58,7 +61,13 @@ def overdue_reasons(case: MonitoringCase, day: dt.date, params: Parameters | Non
     key = STEP_LIMIT_PARAMETER.get(case.status)
     limit = params.get(region, key) if key else None
     entered = case.stage_entered_at.date()
-    if limit is not None and (day - entered).days > limit:
+    if case.status == S.NOTICE and case.notice_start and case.notice_days is not None:
+        entered = notice_end(case.notice_start, case.notice_days)  # the notice itself is not late
+        if limit is not None and (day - entered).days > limit:
+            reasons.append(
+                f"公示已于 {entered} 期满，{(day - entered).days} 天未结束公示，超过时限 {limit} 天"
+            )
+    elif limit is not None and (day - entered).days > limit:
         reasons.append(f"“{case.get_status_display()}”已 {(day - entered).days} 天，超过时限 {limit} 天")
     total = params.get(region, "identification_deadline_days")
     started = case.created_at.date()
@@ -74,7 +83,7 @@ def assistance_alerts(case: MonitoringCase, day: dt.date, params: Parameters | N
         return []
     params = params or Parameters(day)
     region = case.household.region
-    measures = list(case.measures.all())
+    measures = started_measures(case, day)
     categories = {m.category for m in measures}
     alerts = []
     months = params.get(region, "measure_deadline_months")
@@ -117,9 +126,7 @@ def assistance_alerts(case: MonitoringCase, day: dt.date, params: Parameters | N
     return alerts
 
 
-def visit_due(
-    case: MonitoringCase, day: dt.date, params: Parameters | None = None, last: dt.date | None = None
-):
+def visit_due(case: MonitoringCase, day: dt.date, params: Parameters | None = None, last: object = ...):
     """(due date, days overdue) of the next visit of an enrolled case, or None if it is not being monitored."""
     if case.status not in MonitoringCase.ENROLLED or case.recorded_on is None:
         return None
@@ -127,17 +134,21 @@ def visit_due(
     interval = params.get(case.household.region, f"visit_days_{case.risk_tier}")
     if interval is None:
         return None
-    if last is None:
+    if last is ...:  # not given (None means "never visited")
         last = case.visits.aggregate(last=Max("visited_on"))["last"]
     due = (last or case.recorded_on) + dt.timedelta(days=interval)
     return due, max(0, (day - due).days)
 
 
 def cases_visible_to(user):
+    """Cases in `user`'s scope with what the alerts read (measures, whether someone can work) loaded in a
+    constant number of queries, so a county's worklist does not run one query per case."""
+    capable = Person.objects.filter(household=OuterRef("pk"), labour_skill__in=LABOUR_CAPABLE)
+    households = Household.objects.select_related("region").annotate(has_labour=Exists(capable))
     return (
         MonitoringCase.objects.visible_to(user)
-        .select_related("household", "household__region", "cadre")
-        .prefetch_related(Prefetch("measures"))
+        .select_related("cadre")
+        .prefetch_related(Prefetch("household", queryset=households), "measures")
     )
 
 
@@ -174,9 +185,7 @@ def worklist(user, day: dt.date) -> Worklist:
     waiting, overdue, alerts = [], [], []
     open_cases = cases_visible_to(user).exclude(status__in=MonitoringCase.CLOSED)
     for case in open_cases:
-        steps = [
-            t.label for t in CASE_WORKFLOW.available(case, user) if t.name not in ("reject", "elim_withdraw")
-        ]
+        steps = [t.label for t in steps_for(case, user) if t.name not in ("reject", "elim_withdraw")]
         if steps:
             waiting.append((case, steps))
         reasons = overdue_reasons(case, day, params)

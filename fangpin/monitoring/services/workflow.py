@@ -246,11 +246,11 @@ CASE_WORKFLOW = Workflow(
         Transition("record", "录入系统，开始监测帮扶", (S.ANNOUNCED,), S.MONITORED, "monitoring.record_case", (household_active, cadre_assigned)),
         Transition("reject", "不予纳入", OPEN_FOR_REJECTION, S.REJECTED, "monitoring.reject_case", (owns_pending_step,), comment_required=True),
         Transition("propose_elimination", "提出风险消除", (S.MONITORED,), S.ELIM_PROPOSED, "monitoring.propose_elimination", (household_active, amounts_consistent, elimination_allowed)),
-        Transition("elim_review", "风险消除民主评议", (S.ELIM_PROPOSED,), S.ELIM_REVIEWED, "monitoring.review_case", (elim_review_has_minutes,)),
-        Transition("elim_start_notice", "开始风险消除公示", (S.ELIM_REVIEWED,), S.ELIM_NOTICE, "monitoring.review_case", (elim_notice_start_valid,)),
-        Transition("elim_end_notice", "风险消除公示期满无异议", (S.ELIM_NOTICE,), S.ELIM_NOTICED, "monitoring.review_case", (elim_notice_is_over,)),
-        Transition("elim_check", "乡镇核查通过", (S.ELIM_NOTICED,), S.ELIM_CHECKED, "monitoring.check_elimination", (elimination_allowed,)),
-        Transition("elim_approve", "县级审定风险消除", (S.ELIM_CHECKED,), S.ELIMINATED, "monitoring.approve_elimination", (amounts_consistent, elimination_allowed)),
+        Transition("elim_review", "风险消除民主评议", (S.ELIM_PROPOSED,), S.ELIM_REVIEWED, "monitoring.review_case", (household_active, elim_review_has_minutes,)),
+        Transition("elim_start_notice", "开始风险消除公示", (S.ELIM_REVIEWED,), S.ELIM_NOTICE, "monitoring.review_case", (household_active, elim_notice_start_valid,)),
+        Transition("elim_end_notice", "风险消除公示期满无异议", (S.ELIM_NOTICE,), S.ELIM_NOTICED, "monitoring.review_case", (household_active, elim_notice_is_over,)),
+        Transition("elim_check", "乡镇核查通过", (S.ELIM_NOTICED,), S.ELIM_CHECKED, "monitoring.check_elimination", (household_active, elimination_allowed,)),
+        Transition("elim_approve", "县级审定风险消除", (S.ELIM_CHECKED,), S.ELIMINATED, "monitoring.approve_elimination", (household_active, amounts_consistent, elimination_allowed)),
         Transition("elim_withdraw", "退回继续监测", MonitoringCase.ELIMINATING, S.MONITORED, "monitoring.withdraw_elimination", (owns_pending_step,), comment_required=True),
     ]
 )  # fmt: skip
@@ -260,9 +260,20 @@ STEP_LIMIT_PARAMETER = {
     S.CLUE: "step_days_clue",
     S.CHECKED: "step_days_checked",
     S.COMPARED: "step_days_compared",
-    S.REVIEWED: "step_days_compared",
+    S.REVIEWED: "step_days_reviewed",
+    S.NOTICE: "step_days_notice",  # counted from the first day the notice may be closed
     S.NOTICED: "step_days_noticed",
     S.AUDITED: "step_days_audited",
     S.APPROVED: "step_days_approved",
     S.ANNOUNCED: "step_days_announced",
 }
+
+
+def steps_for(case: MonitoringCase, user) -> list:
+    """The steps to offer `user` on `case`: the permitted ones, less a rejection or withdrawal that is not
+    theirs at this stage (they would only be refused)."""
+    return [
+        t
+        for t in CASE_WORKFLOW.available(case, user)
+        if t.name not in ("reject", "elim_withdraw") or owns_pending_step(case, user) is None
+    ]

@@ -311,7 +311,7 @@ def test_broken_invariants_are_400_with_the_reason(clock, cast, households):
 
     # An objection keeps the notice open until it is handled; an upheld one blocks it for good.
     objection = ok(
-        post(village, case, "objections", {"received_on": "2026-01-06", "content": "收入不实"}), 201
+        post(village, case, "objections", {"received_on": "2026-01-05", "content": "收入不实"}), 201
     )
     assert objection["stage"] == "notice" and objection["outcome"] == "pending"
     clock.shift(dt.timedelta(days=5))

@@ -22,7 +22,7 @@ STEP_URLS = {f"case-{name.replace('_', '-')}" for name in STEPS}
 CASE_GET = {"case-detail", "case-objections", "case-visits", "case-history"}
 CASE_POST = STEP_URLS | {"case-objections", "case-objection-handle", "case-assign-cadre", "case-visits"}
 SCOPE_COVERED_URLS = {
-    "case-list", "case-bulk-clues", "measure-list", "measure-detail", *CASE_GET, *CASE_POST,
+    "case-list", "case-bulk-clues", "case-reassign-cadre", "measure-list", "measure-detail", *CASE_GET, *CASE_POST,
 }  # fmt: skip
 OPENS = {"a": "village_cadre", "b": "village_cadre_b", "c": "county_officer", "d": "outsider"}
 EXPORTS = {"city_admin", "county_officer", "township_officer", "village_cadre", "village_cadre_b", "outsider"}

@@ -137,7 +137,7 @@ def test_whole_path_through_the_web(client, params, cast, households):
         response = client.post(
             reverse("monitoring:case_objection_add", args=[case.pk]),
             {
-                "objection-received_on": "2026-01-06",
+                "objection-received_on": "2026-01-05",
                 "objection-raised_by": "村民王某",
                 "objection-content": "收入不低",
             },

@@ -1,28 +1,4 @@
-"""Data-quality checks of monitored households (spec §6): the national-export rules that need the monitoring case,
-each returning issues with a rule id, a severity and a Chinese explanation naming the field and its value.
-
-Which checks live where, and why:
-
-- Here: the rules that need a household's monitoring case (its status, category, risks, snapshot fields, measures,
-  elimination) — 1_02_008, 1_11_002, 1_11_004, 1_11_009, 1_11_010, 2_11_005, 3_11_003, 3_11_004, 4_11_009,
-  4_11_010, 5_11_029, 5_12_007, 5_15_013, 5_15_015, 5_15_020, 5_18_006 and the unnumbered housing, ¼-labour and
-  Guizhou rules — run on cases that are enrolled (监测帮扶中 or in elimination) or eliminated. Cases still being
-  identified are not checked: their fields are being filled in by the workflow's own guards.
-- Here too: 1_02_001 and 1_02_002, registry conditions *combined with* "not a monitoring object". The screening
-  rules JC-05 / JC-06 (screening/rules/monitoring.yaml) already warn on every C/D house and failed water indicator
-  regardless of monitoring, to prompt a clue; the screening engine has no access to cases, so the "yet not
-  monitored" part can only be checked here. A household with a case in identification is being handled and is
-  not flagged; an eliminated household in a C/D house gets 1_02_008 instead of 1_02_001.
-- In screening (screening/rules/quality.yaml, raised as quality warnings on the registry alone, not repeated here):
-  5_12_008 (ZL-01), 2_01_015 (ZL-02), the insurance flags 2_01_0xx (ZL-04), 5_15_023 (ZL-06), 1_12_004 (ZL-08),
-  the registry income of 1_11_002 (ZL-09) and the member-set checks (ZL-03, ZL-07, ZL-10, ZL-11). Here 1_11_002
-  checks the case's own identification snapshot, which screening cannot see.
-- Timing rules reuse `followup.assistance_alerts` (1_11_010 "no_measure", 5_12_007 "no_developmental"), so the
-  worklist and this page agree on the day an alert starts.
-
-Every check is a pure function over objects whose related rows may be prefetched (`household.members`,
-`household.cases`, `case.measures`); `region_quality` loads a region's households with those prefetches.
-"""
+"""The data-quality checks: "not a monitoring object" on a household, every case check, `quality_issues`."""
 
 from __future__ import annotations
 
@@ -31,106 +7,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
-from django.http import Http404
-
 from fangpin.assistance.choices import DEVELOPMENTAL, RISK_MEASURES, MeasureCategory
-from fangpin.geo.models import Region
+from fangpin.monitoring.case_quality.rules import (
+    CHECKED_STATUSES,
+    RISK_RULES,
+    SEVERITY_RANK,
+    WATER_FIELDS,
+    Issue,
+    S,
+)
 from fangpin.monitoring.choices import EliminationMethod, RiskType
-from fangpin.monitoring.models import MonitoringCase, Warning
+from fangpin.monitoring.models import MonitoringCase
 from fangpin.monitoring.services.elimination import add_months, has_no_labour
 from fangpin.monitoring.services.followup import Parameters, assistance_alerts
 from fangpin.registry.choices import LABOUR_CAPABLE, UNSAFE_HOUSING_GRADES, HouseholdType
 from fangpin.registry.models import Household
-
-S = MonitoringCase.Status
-Severity = Warning.Severity
-SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
-# The cases these checks run on: being assisted (incl. elimination in progress) or eliminated.
-CHECKED_STATUSES = (*MonitoringCase.ENROLLED, S.ELIMINATED)
-WATER_FIELDS = ("water_quantity_ok", "water_quality_ok", "water_convenience_ok", "water_reliability_ok")
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    title: str
-    severity: str
-    source: str = ""  # how the page names a rule the national checker left unnumbered
-
-    @property
-    def severity_label(self) -> str:
-        return Severity(self.severity).label
-
-    @property
-    def label(self) -> str:
-        return self.source or self.code
-
-
-RULES: dict[str, Rule] = {
-    r.code: r
-    for r in (
-        Rule("1_02_001", "住危房但未纳入监测对象", Severity.HIGH),
-        Rule("1_02_002", "未解决安全饮用水但未纳入监测对象", Severity.HIGH),
-        Rule("1_02_008", "已消除风险户住房出现安全问题", Severity.HIGH),
-        Rule("1_11_002", "未填写识别时间、风险类型、收入、三保障和饮水指标", Severity.HIGH),
-        Rule("1_11_004", "风险消除后指标未填写", Severity.HIGH),
-        Rule("1_11_009", "通过帮扶消除但未享受帮扶措施", Severity.HIGH),
-        Rule("1_11_010", "识别后1个月及以上未落实帮扶措施", Severity.HIGH),
-        Rule("2_11_005", "风险类型为因自然灾害但未填写子项", Severity.MEDIUM),
-        Rule("3_11_003", "因病风险无对应帮扶措施", Severity.MEDIUM),
-        Rule("3_11_004", "因学风险无对应帮扶措施", Severity.MEDIUM),
-        Rule("5_18_006", "因安全饮水未登记饮水安全保障措施", Severity.MEDIUM),
-        Rule("housing_measure", "因安全住房未登记住房安全保障和搬迁措施", Severity.MEDIUM, "无编号"),
-        Rule("4_11_009", "家庭成员均有劳动能力但风险为缺劳动力", Severity.MEDIUM),
-        Rule("5_11_029", "一半以上成员有劳动能力但风险为缺劳动力", Severity.MEDIUM),
-        Rule("labour_quarter", "劳动力占比超过四分之一但风险为缺劳动力", Severity.LOW, "无编号"),
-        Rule("4_11_010", "风险消除时人均纯收入低于监测范围", Severity.HIGH),
-        Rule("5_12_007", "有劳动力未落实开发式帮扶", Severity.HIGH),
-        Rule("5_15_013", "风险为务工就业不稳但家庭成员均无劳动力", Severity.MEDIUM),
-        Rule("5_15_015", "风险为因病但无大病、慢性病成员", Severity.MEDIUM),
-        Rule("5_15_020", "风险为因病但合规自付支出为零", Severity.LOW),
-        Rule("gz_early_elimination", "识别当月或次月即帮扶消除", Severity.MEDIUM, "贵州"),
-    )
-}
-# A risk, the rule that reports its missing matching measure, and whether the rule is for eliminated cases only
-# (3_11_003 and 3_11_004 are, in the national checker; an enrolled case sees them as the worklist's alert).
-RISK_RULES = {
-    RiskType.ILLNESS: ("3_11_003", True),
-    RiskType.EDUCATION: ("3_11_004", True),
-    RiskType.WATER_UNSAFE: ("5_18_006", False),
-    RiskType.HOUSING_UNSAFE: ("housing_measure", False),
-}
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One data-quality problem of a household (and, for the case checks, its monitoring case)."""
-
-    rule: str
-    explanation: str
-    household: Household
-    case: MonitoringCase | None = None
-
-    @property
-    def title(self) -> str:
-        return RULES[self.rule].title
-
-    @property
-    def severity(self) -> str:
-        return RULES[self.rule].severity
-
-    @property
-    def severity_label(self) -> str:
-        return Severity(self.severity).label
-
-    @property
-    def rule_label(self) -> str:
-        return RULES[self.rule].label
-
-    @property
-    def village(self) -> Region:
-        return self.household.region
 
 
 def _label(model, name: str) -> str:
@@ -436,45 +327,3 @@ def quality_issues(case_or_household, day: dt.date, params: Parameters | None = 
         case.household = household  # the prefetched household, not a fresh query per check
         out += case_issues(case, day, params)
     return sorted(out, key=sort_key)
-
-
-def households_to_check(households):
-    """The households of a queryset that any check can flag, with what the checks read prefetched."""
-    water_failed = Q()
-    for name in WATER_FIELDS:
-        water_failed |= Q(**{name: False})
-    candidates = households.filter(
-        Q(cases__status__in=CHECKED_STATUSES)
-        | (Q(status=Household.Status.ACTIVE) & (Q(housing_grade__in=UNSAFE_HOUSING_GRADES) | water_failed))
-    )
-    return (
-        households.filter(pk__in=candidates.values("pk"))
-        .select_related("region")
-        .prefetch_related(
-            "members",
-            Prefetch("cases", queryset=MonitoringCase.objects.prefetch_related("measures").order_by("pk")),
-        )
-        .order_by("region__path", "number")
-    )
-
-
-def region_quality(user, region: Region | None, day: dt.date) -> list[Issue]:
-    """The issues of every household `user` sees in `region`'s subtree (the whole scope when None). A region
-    outside the user's scope is a 404, exactly like one that does not exist."""
-    households = Household.objects.visible_to(user)
-    if region is not None:
-        if not Region.objects.visible_to(user).filter(pk=region.pk).exists():
-            raise Http404("未找到该区划")
-        households = households.filter(region__in=Region.objects.subtree(region))
-    params = Parameters(day)
-    out: list[Issue] = []
-    for household in households_to_check(households):
-        out += quality_issues(household, day, params)
-    return out
-
-
-def village_quality(user, village: Region, day: dt.date) -> list[Issue]:
-    """The issues of one village in the user's scope (404 outside it)."""
-    if village.level != Region.Level.VILLAGE:
-        raise Http404("未找到该村")
-    return region_quality(user, village, day)

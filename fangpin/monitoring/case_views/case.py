@@ -1,6 +1,4 @@
-"""Web pages of monitoring cases (监测对象): the list, the case page with the steps the user can take now, the
-clue page, measures, visits, worklists and cadre reassignment. Views parse, authorise, call a service and
-render; a refused step re-renders the page with the service's Chinese reason and nothing changed."""
+"""Case pages: the list, one case with its steps, objections, cadre, visits and measures, opening clues."""
 
 from __future__ import annotations
 
@@ -11,7 +9,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
-from django.views.generic import TemplateView
 
 from fangpin.assistance import services as assistance
 from fangpin.assistance.models import AssistanceMeasure
@@ -26,7 +23,7 @@ from fangpin.monitoring.case_tables import MonitoringCaseTable
 from fangpin.monitoring.models import CaseObjection, MonitoringCase, Warning
 from fangpin.monitoring.services import cases, followup
 from fangpin.monitoring.services.elimination import elimination_criteria
-from fangpin.monitoring.services.workflow import CASE_WORKFLOW, notice_end, today
+from fangpin.monitoring.services.workflow import CASE_WORKFLOW, notice_end, steps_for, today
 from fangpin.registry.models import Household
 
 DETAIL_TEMPLATE = "monitoring/case_detail.html"
@@ -43,7 +40,7 @@ def case_context(case: MonitoringCase, user, bound: dict) -> dict:
     day = today()
     household = case.household
     steps = []
-    for t in CASE_WORKFLOW.available(case, user):
+    for t in steps_for(case, user):
         form_class = STEPS[t.name][0]
         form = bound.get(t.name) or form_class(prefix=t.name, initial=step_initial(t.name, case))
         steps.append({"transition": t, "form": form, "open": t.name in bound})
@@ -106,7 +103,7 @@ class CaseListView(ObjectListView):
     table_class = MonitoringCaseTable
     filterset_class = MonitoringCaseFilterSet
     permission_required = "monitoring.view_monitoringcase"
-    export_permission = "registry.export_household"
+    export_permission = "monitoring.export_ledger"
     export_filename = "监测对象清单"
     title = "监测对象"
 
@@ -361,102 +358,3 @@ class WarningCluesView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if len(result.created) == 1 and len(chosen) == 1:
             return redirect(result.created[0])
         return redirect(reverse("monitoring:case_list") + "?stage=identifying")
-
-
-class WorklistView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """The whole worklist (the home page shows its first rows)."""
-
-    permission_required = "monitoring.view_monitoringcase"
-    template_name = "monitoring/worklist.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["data"] = {"work": followup.worklist(self.request.user, today()), "limit": None}
-        return context
-
-
-class UnvisitedView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
-    permission_required = "monitoring.view_monitoringcase"
-    template_name = "monitoring/worklist_unvisited.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["rows"] = followup.unvisited(self.request.user, today())
-        return context
-
-
-class ReassignView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """Cadres rotate: move every open case of one cadre in the user's area to another (all or nothing)."""
-
-    permission_required = "monitoring.assign_cadre"
-    template_name = "monitoring/worklist_reassign.html"
-
-    def get(self, request):
-        return self.show(f.ReassignForm(user=request.user))
-
-    def post(self, request):
-        form = f.ReassignForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                moved = cases.reassign_cadre(
-                    form.cleaned_data["from_cadre"], form.cleaned_data["to_cadre"], user=request.user
-                )
-            except ValidationError as exc:
-                messages.error(request, refusal(exc))
-            else:
-                messages.success(
-                    request,
-                    f"已将 {moved} 户的帮扶责任人由 {form.cleaned_data['from_cadre']} "
-                    f"调整为 {form.cleaned_data['to_cadre']}",
-                )
-                return redirect("monitoring:cadre_reassign")
-        return self.show(form)
-
-    def show(self, form):
-        counts = {}
-        for case in (
-            MonitoringCase.objects.visible_to(self.request.user)
-            .exclude(status__in=MonitoringCase.CLOSED)
-            .exclude(cadre=None)
-            .select_related("cadre__region")
-        ):
-            counts.setdefault(case.cadre, 0)
-            counts[case.cadre] += 1
-        return render(
-            self.request, self.template_name, {"form": form, "counts": sorted(counts.items(), key=str)}
-        )
-
-
-# ---------------------------------------------------------------- panels (registered in MonitoringConfig.ready)
-
-HOME_ROWS = ":8"  # a slice: the home page shows the first rows of each list
-
-
-def worklist_panel(user) -> dict | None:
-    """The home page's 待办 panel: what waits for me, overdue, alerts, unvisited households, new warnings."""
-    if not user.has_perm("monitoring.view_monitoringcase"):
-        return None
-    return {
-        "title": "我的待办",
-        "template": "monitoring/worklist_panel.html",
-        "context": {"work": followup.worklist(user, today()), "limit": HOME_ROWS},
-    }
-
-
-def household_cases_panel(household, user) -> dict | None:
-    """The household page's 监测对象 panel: its cases (current and past) and the 登记监测线索 button."""
-    if not user.has_perm("monitoring.view_monitoringcase"):
-        return None
-    found = list(MonitoringCase.objects.visible_to(user).filter(household=household).select_related("cadre"))
-    can_open = (
-        user.has_perm("monitoring.add_monitoringcase")
-        and household.status == Household.Status.ACTIVE
-        and not any(c.is_open for c in found)
-    )
-    if not found and not can_open:
-        return None
-    return {
-        "title": f"监测对象（{len(found)}）" if found else "监测对象",
-        "template": "monitoring/case_household_panel.html",
-        "context": {"cases": found, "household": household, "can_open": can_open},
-    }
