@@ -120,9 +120,11 @@ class Workflow:
                     comment=comment,
                 )
                 changelog.write_change(obj, "update", before, changelog.serialize(obj))
-        except Exception:
+        except Exception as exc:
             for key, value in kept.items():
                 setattr(obj, key, value)
+            if isinstance(exc, ConcurrentChange):  # show what the other official did, on a reload
+                obj.refresh_from_db(fields=[self.field])
             raise
         return obj
 

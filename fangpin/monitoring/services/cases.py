@@ -45,20 +45,16 @@ def take_step(case: MonitoringCase, name: str, *, user, comment: str = "", **fie
     the database or on `case`."""
     _visible_case(case, user)
     fields["stage_entered_at"] = timezone.now()
-    try:
-        return CASE_WORKFLOW.apply(
-            case,
-            name,
-            user=user,
-            comment=comment,
-            changes=fields,
-            clean=lambda obj: obj.full_clean(
-                exclude=["household", "cadre", "previous_case", "created_by"], validate_constraints=False
-            ),
-        )
-    except ConcurrentChange:
-        case.refresh_from_db(fields=["status"])  # so a reload of the page shows what the other official did
-        raise
+    return CASE_WORKFLOW.apply(
+        case,
+        name,
+        user=user,
+        comment=comment,
+        changes=fields,
+        clean=lambda obj: obj.full_clean(
+            exclude=["household", "cadre", "previous_case", "created_by"], validate_constraints=False
+        ),
+    )
 
 
 # ---------------------------------------------------------------- opening a case

@@ -13,6 +13,7 @@ from fangpin.core.workflow import TransitionRefused
 from fangpin.monitoring import services
 from fangpin.monitoring.models import MonitoringCase
 from fangpin.monitoring.services import cases, elimination, followup
+from fangpin.monitoring.tests.test_case_services import AFTER
 
 S = MonitoringCase.Status
 DAY0 = dt.datetime(2026, 1, 5, 9, 0)
@@ -85,20 +86,7 @@ def test_warning_to_eliminated(params, cast, households):
         )
         assert followup.assistance_alerts(case, dt.date.today()) == []
 
-        after = dict(
-            after_dropout=False,
-            after_housing_damaged=False,
-            after_uninsured=False,
-            after_water_damaged=False,
-            after_wage=Decimal("30000"),
-            after_property=Decimal("0"),
-            after_transfer=Decimal("2000"),
-            after_business=Decimal("5000"),
-            after_business_cost=Decimal("1000"),
-            after_net_income=Decimal("36000"),
-            after_claims_income=Decimal("0"),
-            after_out_of_pocket=Decimal("2000"),
-        )
+        after = dict(AFTER)
         with pytest.raises(TransitionRefused, match="监测帮扶满 6 个月"):
             cases.propose_elimination(case, user=cast["village_cadre"], method="assisted", **after)
         assert MonitoringCase.objects.get(pk=case.pk).status == S.MONITORED
