@@ -186,13 +186,20 @@ ROLES: dict[str, Role] = {
             "department",
             "行业部门",
             ("city", "county"),
-            REGISTRY_VIEW + PERSONAL + EXPORT + WARNINGS + CASES_VIEW + MEASURES + CLUES_SPOT_CHECK,
+            REGISTRY_VIEW
+            + PERSONAL
+            + EXPORT
+            + WARNINGS
+            + CASES_VIEW
+            + MEASURES
+            + CLUES_SPOT_CHECK
+            + ("monitoring.export_ledger",),
         ),
         Role(
             "supervisor",
             "纪检监督/审计",
             ("city", "county"),
-            REGISTRY_VIEW + EXPORT + WARNINGS + CASES_VIEW + CLUES_SUPERVISE,
+            REGISTRY_VIEW + EXPORT + WARNINGS + CASES_VIEW + CLUES_SUPERVISE + ("monitoring.export_ledger",),
         ),
         Role(
             "leader",

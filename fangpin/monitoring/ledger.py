@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import Substr
 
+from fangpin.assistance.choices import MeasureCategory
 from fangpin.core.privacy import shown
 from fangpin.core.scoping import subtree_bounds
 from fangpin.geo.models import Region
@@ -45,6 +46,10 @@ HEADER = (
     "户类型",
     "家庭人口数",
     "户联系电话",
+    "家庭住址",
+    "是否居住在易地扶贫搬迁集中安置区",
+    "安置区地址",
+    "是否军烈属",
     "监测对象类别",
     "整户无劳动能力兜底保障户",
     *(f"致贫返贫风险{i}" for i in range(1, MAX_RISKS + 1)),
@@ -74,9 +79,11 @@ HEADER = (
     "理赔收入",
     "合规自付支出",
     "识别时家庭人均纯收入",
+    "纳入监测对象的收入参考范围",
     "风险消除后家庭人均纯收入",
-    "帮扶措施数",
-    "帮扶措施",
+    # spec §3.8: one column per measure field of the national system, then 实施开发式帮扶措施情况
+    *(category.label for category in MeasureCategory),
+    "实施开发式帮扶措施情况",
     "监测状态",
 )
 
@@ -123,11 +130,32 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("是" if value else "否")
 
 
-def _measures(case: MonitoringCase) -> str:
-    return "；".join(
-        f"{m.get_category_display()}·{m.subtype}" + (f"（{m.amount:g}元）" if m.amount else "")
-        for m in case.measures.all()
-    )
+def _measure_columns(case: MonitoringCase) -> list[str]:
+    """Each category's measures as "子项（金额）" joined, in the order of the national measure fields."""
+    by_category: dict[str, list[str]] = {}
+    for m in sorted(case.measures.all(), key=lambda m: (m.start_on, m.pk)):  # in the order they began
+        by_category.setdefault(m.category, []).append(
+            m.subtype + (f"（{m.amount.normalize():f}元）" if m.amount else "")
+        )
+    return ["；".join(by_category.get(category, [])) for category in MeasureCategory]
+
+
+def _development_status(case: MonitoringCase) -> str:
+    """实施开发式帮扶措施情况 (dm_bfcsqk): 已实施 / 尚未实施, or 不适用 for a household without labour."""
+    if case.whole_household_no_labour:
+        return "无劳动力不适用"
+    return "已实施" if any(m.developmental for m in case.measures.all()) else "尚未实施"
+
+
+def _income_line(case: MonitoringCase) -> str:
+    """The monitoring line of the identification year (纳入监测对象的收入参考范围)."""
+    year = int(case.identified_month[:4]) if case.identified_month else None
+    if year is None:
+        return ""
+    try:
+        return str(workflow_parameter("monitoring_line", case.household.region, dt.date(year, 12, 31)))
+    except MissingParameter:
+        return ""
 
 
 def ledger_row(case: MonitoringCase, user) -> list:
@@ -165,6 +193,10 @@ def ledger_row(case: MonitoringCase, user) -> list:
         household.get_household_type_display(),
         household.member_count,
         shown(household.phone, "phone", user),
+        household.address,
+        _yes_no(household.in_relocation_site),
+        household.relocation_site,
+        _yes_no(household.is_military_family),
         _label(Category, case.category),
         _yes_no(case.whole_household_no_labour),
         *risks,
@@ -185,9 +217,10 @@ def ledger_row(case: MonitoringCase, user) -> list:
         _yes_no(case.uninsured_member),
         *money,
         case.per_capita_income,
+        _income_line(case),
         case.after_per_capita_income if eliminated else None,
-        len(case.measures.all()),
-        _measures(case),
+        *_measure_columns(case),
+        _development_status(case),
         case.get_status_display(),
     ]
 

@@ -25,7 +25,10 @@ SCOPE_COVERED_URLS = {
     "case-list", "case-bulk-clues", "case-reassign-cadre", "measure-list", "measure-detail", *CASE_GET, *CASE_POST,
 }  # fmt: skip
 OPENS = {"a": "village_cadre", "b": "village_cadre_b", "c": "county_officer", "d": "outsider"}
-EXPORTS = {"city_admin", "county_officer", "township_officer", "village_cadre", "village_cadre_b", "outsider"}
+EXPORTS = {
+    "city_admin", "county_officer", "township_officer", "village_cadre", "village_cadre_b", "outsider",
+    "medical_officer", "supervisor",  # departments act on cases and supervisors audit them: the ledger is theirs too
+}  # fmt: skip
 ADDS = {"county_officer", "township_officer", "village_cadre", "village_cadre_b", "outsider"}
 
 

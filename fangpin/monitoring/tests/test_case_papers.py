@@ -20,6 +20,7 @@ from fangpin.core.validators import mask_id_number
 from fangpin.monitoring import ledger, services
 from fangpin.monitoring.ledger import HEADER, ShareRow
 from fangpin.monitoring.models import MonitoringCase
+from fangpin.monitoring.services import resolve_parameters
 from fangpin.registry.models import Household, Person
 from fangpin.registry.tests.test_scope import VISIBLE
 
@@ -40,6 +41,8 @@ CAN_PRINT = {
     "village_cadre_b",
     "outsider",
 }
+# The ledger also goes to departments (they act on cases) and supervisors (they audit them), masked for the latter.
+CAN_EXPORT_LEDGER = CAN_PRINT | {"medical_officer", "supervisor"}
 ID_COLUMN = HEADER.index("证件号码")
 NUMBER_COLUMN = HEADER.index("户编号")
 
@@ -221,6 +224,13 @@ def test_ledger_rows_are_the_enrolled_cases_in_scope_with_whole_ids(client, cast
     assert row[HEADER.index("致贫返贫风险1")] == "因病" and row[HEADER.index("致贫返贫风险2")] == "因学"
     assert row[HEADER.index("识别监测时间")] == "202512"
     assert row[HEADER.index("风险是否已消除")] == "否"
+    assert row[HEADER.index("家庭住址")] == on["monitored"].address
+    line = resolve_parameters(["monitoring_line"], tree.village_a, dt.date(2025, 12, 31))["monitoring_line"]
+    assert (
+        row[HEADER.index("纳入监测对象的收入参考范围")] == line.value
+    )  # the line of the identification year
+    assert not row[HEADER.index("健康帮扶")] and not row[HEADER.index("就业帮扶")]  # empty cells
+    assert row[HEADER.index("实施开发式帮扶措施情况")] == "尚未实施"
 
     # filters: a village, and the eliminated
     _, rows = ledger_numbers(
@@ -257,7 +267,7 @@ def test_ledger_over_the_cast(client, cast, tree, households, params, username):
     login(client, username)
     url = reverse("monitoring:ledger")
     response = client.get(url, {"export": "xlsx"})
-    if username not in CAN_PRINT:
+    if username not in CAN_EXPORT_LEDGER:
         assert response.status_code == 403
         return
     _, rows = ledger_numbers(response)
@@ -399,3 +409,31 @@ def test_notice_with_different_periods_prints_each_period(client, cast, tree, vi
     assert "01.08–01.12" in text and "01.10–01.16" in text
     # objections are received until the last notice ends
     assert "2026年1月16日前" in text
+
+
+def test_ledger_has_one_column_per_measure_field(client, cast, tree, village_a):
+    """Spec §3.8: the national layout has a column per measure category and 实施开发式帮扶措施情况."""
+    from fangpin.assistance.models import AssistanceMeasure
+
+    on, cases = village_a
+    case = next(c for c in cases.values() if c.household_id == on["monitored"].pk)
+    for category, subtype, amount in (
+        ("health", "医疗救助", 3000),
+        ("health", "大病保险", 0),
+        ("employment", "转移就业", 0),
+    ):
+        AssistanceMeasure.objects.create(
+            case=case,
+            category=category,
+            subtype=subtype,
+            amount=amount,
+            start_on=dt.date(2026, 1, 1),
+            provider="县直",
+        )
+    login(client, "county_officer")
+    _, rows = ledger_numbers(client.get(reverse("monitoring:ledger"), {"export": "xlsx"}))
+    row = next(r for r in rows if r[NUMBER_COLUMN] == on["monitored"].number)
+    assert row[HEADER.index("健康帮扶")] == "医疗救助（3000元）；大病保险"
+    assert row[HEADER.index("就业帮扶")] == "转移就业"
+    assert not row[HEADER.index("产业帮扶")]
+    assert row[HEADER.index("实施开发式帮扶措施情况")] == "已实施"
