@@ -181,6 +181,10 @@ class CaseViewSet(ScopedViewSet):
     @action(detail=False, methods=["post"], url_path="reassign-cadre", url_name="reassign-cadre")
     def reassign_cadre(self, request):
         """帮扶责任人轮换：把一名责任人名下（本辖区内）的监测对象全部或部分调整给另一人，全部成功或全部不变."""
+        if not request.user.has_perm(
+            "monitoring.assign_cadre"
+        ):  # before reading input: say nothing about users
+            raise PermissionDenied("您没有权限调整帮扶责任人")
         data = self.parse(ReassignCadreSerializer, request)
         chosen = None
         if "cases" in data:

@@ -41,7 +41,13 @@ def test_reassign_cadres_through_the_api(clock, cast, households):  # noqa: F811
     )
     assert outsider.status_code == 404
     assert (
-        api(cast["village_cadre"]).post(url, {"from_cadre": 1, "to_cadre": 2}, format="json").status_code
+        api(cast["village_cadre"])
+        .post(
+            url,
+            {"from_cadre": cast["village_cadre"].pk, "to_cadre": cast["township_officer"].pk},
+            format="json",
+        )
+        .status_code
         == 403
     )
 
