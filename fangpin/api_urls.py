@@ -9,6 +9,7 @@ from fangpin.geo.api import RegionViewSet
 from fangpin.monitoring.api import ParameterViewSet, ScreeningRunViewSet, WarningViewSet
 from fangpin.monitoring.case_api import CaseViewSet
 from fangpin.registry.api import HouseholdIncomeViewSet, HouseholdViewSet, PersonViewSet
+from fangpin.supervision.api import ClueBatchViewSet, ClueLedgerViewSet, ClueViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -21,6 +22,9 @@ router.register("screening-runs", ScreeningRunViewSet, basename="screeningrun")
 router.register("parameters", ParameterViewSet, basename="parameter")
 router.register("cases", CaseViewSet, basename="case")
 router.register("measures", AssistanceMeasureViewSet, basename="measure")
+router.register("clues", ClueViewSet, basename="clue")
+router.register("clue-batches", ClueBatchViewSet, basename="cluebatch")
+router.register("clue-ledger", ClueLedgerViewSet, basename="clue-ledger")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),

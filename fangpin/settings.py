@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "fangpin.exchange",
     "fangpin.monitoring",
     "fangpin.assistance",
+    "fangpin.supervision",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,6 @@ urlpatterns = [
     path("geo/", include("fangpin.geo.urls")),
     path("registry/", include("fangpin.registry.urls")),
     path("monitoring/", include("fangpin.monitoring.urls")),
+    path("supervision/", include("fangpin.supervision.urls")),
     path("api/", include("fangpin.api_urls")),
 ]

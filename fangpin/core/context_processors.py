@@ -13,6 +13,15 @@ def navigation(request):
     if user.has_perm("monitoring.view_warning"):
         items.append(("monitoring:warning_list", "预警"))
         items.append(("monitoring:run_list", "筛查"))
+    if user.has_perm("supervision.view_clue"):
+        items.append(("supervision:clue_list", "问题线索"))
+        items.append(("supervision:ledger", "整改台账"))
+    if user.has_perm("supervision.view_talk"):
+        items.append(("supervision:talk_list", "约谈"))
+    if user.has_perm("supervision.view_leadervisit"):
+        items.append(("supervision:leadervisit_list", "遍访"))
+    if user.has_perm("supervision.view_assessmentresult"):
+        items.append(("supervision:assessment_list", "年度考核"))
     if user.has_perm("monitoring.view_monitoringcase"):
         items.append(("monitoring:quality_list", "数据质量"))
     if user.has_perm("monitoring.print_notice"):

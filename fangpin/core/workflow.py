@@ -67,12 +67,14 @@ class Workflow:
         comment: str = "",
         changes: dict[str, Any] | None = None,
         clean: Callable[[Any], None] | None = None,
+        expect: dict[str, Any] | None = None,
     ) -> models.Model:
         """Take step `name` on `obj`, or raise TransitionRefused / PermissionDenied and change nothing.
 
         `changes` are fields the step records (a date, minutes …): guards and `clean` see them, and they are
-        written by the same conditional UPDATE as the new state, so the step logs one change. On refusal
-        `obj` is left as it was.
+        written by the same conditional UPDATE as the new state, so the step logs one change. `expect` adds
+        fields that must still hold their loaded values (e.g. `updated_at`), for a step that keeps the state
+        and so could not otherwise tell that someone else wrote first. On refusal `obj` is left as it was.
         """
         from fangpin.core.models import StatusChange
 
@@ -103,9 +105,9 @@ class Workflow:
                 if reason:
                     raise TransitionRefused(reason)
             with transaction.atomic(), changelog.acting(user):
-                updated = model._base_manager.filter(pk=obj.pk, **{self.field: current}).update(
-                    **{self.field: t.target}, **changes
-                )
+                updated = model._base_manager.filter(
+                    pk=obj.pk, **{self.field: current}, **(expect or {})
+                ).update(**{self.field: t.target}, **changes)
                 if updated == 0:
                     raise ConcurrentChange("该记录已被他人修改，请刷新页面后重试")
                 setattr(obj, self.field, t.target)

@@ -1,0 +1,175 @@
+"""The clue API's reading serializers: a clue as listed and in detail, its evidence files, its history, batches.
+
+A clue's people (ID number, phone) are shown whole only to roles with supervision.view_clue_personal_data, as on
+the pages: the registry's own permission does not open a clue's personal data.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from fangpin.core.validators import mask_mobile
+from fangpin.supervision.models import Clue, ClueBatch, ClueEvidence
+from fangpin.supervision.services import clues
+from fangpin.supervision.services.workflow import CLUE_WORKFLOW
+from fangpin.supervision.tables import clue_id_number, sees_clue_personal_data
+
+STATUS_LABELS = dict(Clue.Status.choices)
+
+
+def _user(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+def steps_for(clue: Clue, user) -> list[tuple[str, object]]:
+    """(API step name, transition) of the steps `user` may take now; the resume step back to the stage an
+    escalated clue was in is offered under the one name "resume"."""
+    out = []
+    for t in CLUE_WORKFLOW.available(clue, user):
+        if not t.name.startswith("resume_"):
+            out.append((t.name, t))
+        elif t.name == f"resume_{clue.escalated_from}":
+            out.append(("resume", t))
+    return out
+
+
+class ClueSerializer(serializers.ModelSerializer):
+    """A clue as listed (and exported with `?format=xlsx`)."""
+
+    source_display = serializers.CharField(source="get_source_display", read_only=True, label="线索来源名称")
+    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    region_code = serializers.CharField(source="region.code", read_only=True, label="问题所在地代码")
+    region_name = serializers.CharField(source="region.name", read_only=True, label="问题所在地")
+    unit_code = serializers.CharField(source="assigned_region.code", read_only=True, label="承办单位代码")
+    unit_name = serializers.CharField(source="assigned_region.name", read_only=True, label="承办单位")
+    household_number = serializers.CharField(
+        source="household.number", read_only=True, default=None, label="户编号"
+    )
+    person_name = serializers.CharField(source="person.name", read_only=True, default=None, label="涉及人员")
+    person_id_number = serializers.SerializerMethodField(label="身份证号")
+    batch_title = serializers.CharField(source="batch.title", read_only=True, default=None, label="交办批次")
+    classification_display = serializers.CharField(
+        source="get_classification_display", read_only=True, label="问题定性名称"
+    )
+    overdue_days = serializers.SerializerMethodField(label="逾期天数")
+
+    class Meta:
+        model = Clue
+        fields = [
+            "id", "number", "title", "source", "source_display", "rule_code", "status", "status_display",
+            "region_code", "region_name", "unit_code", "unit_name", "household", "household_number", "person",
+            "person_name", "person_id_number", "amount_involved", "batch", "batch_title", "lead_official",
+            "deadline", "overdue_days", "classification", "classification_display", "funds_stopped",
+            "funds_recovered", "persons_accountable", "closed_on", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_person_id_number(self, clue) -> str | None:
+        return clue_id_number(clue.person.id_number, _user(self)) if clue.person_id else None
+
+    def get_overdue_days(self, clue) -> int:
+        return clues.overdue(clue, clues.today())
+
+
+class ClueDetailSerializer(ClueSerializer):
+    """One clue with everything recorded on it, its evidence files and the steps the caller may take now."""
+
+    household_phone = serializers.SerializerMethodField(label="户联系电话")
+    accountability_type_display = serializers.CharField(
+        source="get_accountability_type_display", read_only=True, label="问责方式名称"
+    )
+    files = serializers.SerializerMethodField(label="佐证材料")
+    steps = serializers.SerializerMethodField(label="可办理的环节")
+
+    class Meta(ClueSerializer.Meta):
+        fields = [
+            *ClueSerializer.Meta.fields, "description", "evidence", "sources", "household_phone",
+            "verification_note", "actions", "rectification_note", "accountability_type",
+            "accountability_type_display", "accountability_note", "spot_check_note", "escalated_from",
+            "escalation_reason", "stage_entered_at", "updated_at", "files", "steps",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_household_phone(self, clue) -> str | None:
+        if not clue.household_id:
+            return None
+        phone = clue.household.phone
+        return phone if not phone or sees_clue_personal_data(_user(self)) else mask_mobile(phone)
+
+    def get_files(self, clue) -> list[dict]:
+        rows = clue.files.select_related("uploaded_by")
+        return ClueEvidenceSerializer(rows, many=True, context=self.context).data
+
+    def get_steps(self, clue) -> list[dict]:
+        user = _user(self)
+        out = []
+        for name, t in steps_for(clue, user):
+            # Guards only read, so running them here says in advance why a step would be refused.
+            blocked = next((reason for guard in t.guards if (reason := guard(clue, user))), None)
+            dashed = name.replace("_", "-")
+            out.append(
+                {
+                    "name": name,
+                    "label": t.label,
+                    "url": reverse(f"clue-{dashed}", args=[clue.pk]),
+                    "comment_required": t.comment_required,
+                    "blocked_by": blocked,
+                }
+            )
+        return out
+
+
+class ClueEvidenceSerializer(serializers.ModelSerializer):
+    stage_display = serializers.CharField(source="get_stage_display", read_only=True, label="环节名称")
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, default=None)
+    url = serializers.SerializerMethodField(label="下载地址")
+
+    class Meta:
+        model = ClueEvidence
+        fields = [
+            "id", "stage", "stage_display", "original_name", "content_type", "size", "sha256", "note",
+            "uploaded_by", "uploaded_at", "url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_url(self, item) -> str:
+        return reverse("clue-file", kwargs={"pk": item.clue_id, "file_id": item.pk})
+
+
+class ClueHistorySerializer(serializers.Serializer):
+    time = serializers.DateTimeField(label="时间")
+    transition = serializers.CharField(label="操作")
+    transition_label = serializers.SerializerMethodField(label="操作名称")
+    from_status = serializers.CharField(label="原状态")
+    from_label = serializers.SerializerMethodField(label="原状态名称")
+    to_status = serializers.CharField(label="新状态")
+    to_label = serializers.SerializerMethodField(label="新状态名称")
+    user = serializers.CharField(default=None, label="操作人")
+    comment = serializers.CharField(label="意见")
+
+    def get_transition_label(self, row) -> str:
+        t = CLUE_WORKFLOW.by_name.get(row.transition)
+        return t.label if t else ("登记线索" if row.transition == "open" else row.transition)
+
+    def get_from_label(self, row) -> str:
+        return STATUS_LABELS.get(row.from_status, row.from_status)
+
+    def get_to_label(self, row) -> str:
+        return STATUS_LABELS.get(row.to_status, row.to_status)
+
+
+class ClueBatchSerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="assigned_region.code", read_only=True, label="承办单位代码")
+    unit_name = serializers.CharField(source="assigned_region.name", read_only=True, label="承办单位")
+    clue_count = serializers.IntegerField(read_only=True, label="线索数")
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = ClueBatch
+        fields = [
+            "id", "title", "unit_code", "unit_name", "lead_official", "deadline", "note", "clue_count",
+            "created_by", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
