@@ -10,6 +10,12 @@ from fangpin.monitoring.api import ParameterViewSet, ScreeningRunViewSet, Warnin
 from fangpin.monitoring.case_api import CaseViewSet
 from fangpin.registry.api import HouseholdIncomeViewSet, HouseholdViewSet, PersonViewSet
 from fangpin.supervision.api import ClueBatchViewSet, ClueLedgerViewSet, ClueViewSet
+from fangpin.supervision.governance_api import (
+    AssessmentIndicatorViewSet,
+    AssessmentResultViewSet,
+    LeaderVisitViewSet,
+    TalkViewSet,
+)
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -25,6 +31,10 @@ router.register("measures", AssistanceMeasureViewSet, basename="measure")
 router.register("clues", ClueViewSet, basename="clue")
 router.register("clue-batches", ClueBatchViewSet, basename="cluebatch")
 router.register("clue-ledger", ClueLedgerViewSet, basename="clue-ledger")
+router.register("talks", TalkViewSet, basename="talk")
+router.register("leader-visits", LeaderVisitViewSet, basename="leadervisit")
+router.register("assessment-indicators", AssessmentIndicatorViewSet, basename="assessmentindicator")
+router.register("assessment-results", AssessmentResultViewSet, basename="assessmentresult")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api_token"),
