@@ -13,34 +13,44 @@ from fangpin.assistance.choices import RISK_MEASURES, MeasureCategory
 from fangpin.monitoring.choices import RiskType
 from fangpin.monitoring.models import MonitoringCase, Warning
 from fangpin.monitoring.services.elimination import add_months, has_labour, started_measures
+from fangpin.monitoring.services.parameters import WORKFLOW_PARAMETERS, resolve_parameters
 from fangpin.monitoring.services.workflow import (
     STEP_LIMIT_PARAMETER,
     MissingParameter,
     notice_end,
+    parameter_type,
     steps_for,
     workflow_parameter,
 )
 from fangpin.registry.choices import LABOUR_CAPABLE
 from fangpin.registry.models import Household, Person
+from fangpin.screening.compiler.rendering import coerce
 
 S = MonitoringCase.Status
 
 
 class Parameters:
-    """Workflow parameter values for many cases on one day, read once per region."""
+    """Workflow parameter values for many cases on one day: every workflow key of a region read in one query,
+    once per region (a county's worklist spans a hundred or more villages)."""
+
+    KEYS = (*WORKFLOW_PARAMETERS, "monitoring_line", "rigid_expense_ratio")
 
     def __init__(self, day: dt.date):
         self.day = day
-        self._cache: dict[tuple[int, str], object] = {}
+        self._by_region: dict[int, dict[str, object]] = {}
 
     def get(self, region, key: str):
-        slot = (region.pk, key)
-        if slot not in self._cache:
+        if key not in self.KEYS:
             try:
-                self._cache[slot] = workflow_parameter(key, region, self.day)
+                return workflow_parameter(key, region, self.day)
             except MissingParameter:
-                self._cache[slot] = None
-        return self._cache[slot]
+                return None
+        values = self._by_region.get(region.pk)
+        if values is None:
+            chosen = resolve_parameters(self.KEYS, region, self.day)
+            values = {k: coerce(row.value, parameter_type(k)) for k, row in chosen.items()}
+            self._by_region[region.pk] = values
+        return values.get(key)
 
 
 @dataclass(frozen=True)
@@ -152,16 +162,22 @@ def cases_visible_to(user):
     )
 
 
-def unvisited(user, day: dt.date) -> list[tuple[MonitoringCase, dt.date, int]]:
-    """Enrolled cases in `user`'s area whose visit is overdue on `day`, most overdue first."""
-    params = Parameters(day)
-    cases = (
-        cases_visible_to(user)
-        .filter(status__in=MonitoringCase.ENROLLED)
-        .annotate(last_visit=Max("visits__visited_on"))
-    )
+def unvisited(
+    user, day: dt.date, *, params: Parameters | None = None, cases=None
+) -> list[tuple[MonitoringCase, dt.date, int]]:
+    """Enrolled cases in `user`'s area whose visit is overdue on `day`, most overdue first. `cases`: already
+    loaded cases annotated with `last_visit` (the worklist passes its own, to read them once)."""
+    params = params or Parameters(day)
+    if cases is None:
+        cases = (
+            cases_visible_to(user)
+            .filter(status__in=MonitoringCase.ENROLLED)
+            .annotate(last_visit=Max("visits__visited_on"))
+        )
     out = []
     for case in cases:
+        if case.status not in MonitoringCase.ENROLLED:
+            continue
         due = visit_due(case, day, params, last=case.last_visit)
         if due and due[1] > 0:
             out.append((case, due[0], due[1]))
@@ -183,7 +199,11 @@ def worklist(user, day: dt.date) -> Worklist:
     households not visited in time, and new warnings not yet turned into clues."""
     params = Parameters(day)
     waiting, overdue, alerts = [], [], []
-    open_cases = cases_visible_to(user).exclude(status__in=MonitoringCase.CLOSED)
+    open_cases = list(
+        cases_visible_to(user)
+        .exclude(status__in=MonitoringCase.CLOSED)
+        .annotate(last_visit=Max("visits__visited_on"))
+    )
     for case in open_cases:
         steps = [t.label for t in steps_for(case, user) if t.name not in ("reject", "elim_withdraw")]
         if steps:
@@ -201,7 +221,7 @@ def worklist(user, day: dt.date) -> Worklist:
         waiting=waiting,
         overdue=overdue,
         alerts=alerts,
-        unvisited=unvisited(user, day),
+        unvisited=unvisited(user, day, params=params, cases=open_cases),
         new_warnings=open_warnings.filter(first_seen_at__date__gte=day - dt.timedelta(days=30)).count(),
         warnings_without_case=open_warnings.filter(cases__isnull=True).count(),
     )

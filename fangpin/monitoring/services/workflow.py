@@ -38,12 +38,19 @@ class MissingParameter(Exception):
 def workflow_parameter(key: str, region, day: dt.date):
     """The value of a workflow (or rule) parameter in force for `region` on `day`, as its declared type."""
     chosen = resolve_parameters([key], region, day)
-    entry = parameter_catalogue().get(key) or WORKFLOW_PARAMETERS[key]
     if key not in chosen:
-        raise MissingParameter(
-            f"参数“{entry['title']}”（{key}）在 {day} 没有取值，请市级管理员在“政策参数”中配置"
-        )
-    return coerce(chosen[key].value, entry["type"])
+        title = _entry(key)["title"]
+        raise MissingParameter(f"参数“{title}”（{key}）在 {day} 没有取值，请市级管理员在“政策参数”中配置")
+    return coerce(chosen[key].value, parameter_type(key))
+
+
+def _entry(key: str) -> dict:
+    # The workflow's own keys first: the rule-set catalogue parses every rule file.
+    return WORKFLOW_PARAMETERS.get(key) or parameter_catalogue()[key]
+
+
+def parameter_type(key: str) -> str:
+    return _entry(key)["type"]
 
 
 def today() -> dt.date:
