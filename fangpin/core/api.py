@@ -203,3 +203,31 @@ class ImportBatchViewSet(viewsets.GenericViewSet):
         return FileResponse(
             batch.error_file.open("rb"), as_attachment=True, filename=f"错误说明-{batch.pk}.xlsx"
         )
+
+
+class StatusHistorySerializer(serializers.Serializer):
+    """One `StatusChange` of a workflow's timeline, with Chinese labels. A subclass names its `workflow` and
+    `status_labels` (status code -> label); "open" is the step that registered the record."""
+
+    workflow: Any = None
+    status_labels: dict[str, str] = {}
+
+    time = serializers.DateTimeField(label="时间")
+    transition = serializers.CharField(label="操作")
+    transition_label = serializers.SerializerMethodField(label="操作名称")
+    from_status = serializers.CharField(label="原状态")
+    from_label = serializers.SerializerMethodField(label="原状态名称")
+    to_status = serializers.CharField(label="新状态")
+    to_label = serializers.SerializerMethodField(label="新状态名称")
+    user = serializers.CharField(default=None, label="操作人")
+    comment = serializers.CharField(label="意见")
+
+    def get_transition_label(self, row) -> str:
+        t = self.workflow.by_name.get(row.transition)
+        return t.label if t else ("登记线索" if row.transition == "open" else row.transition)
+
+    def get_from_label(self, row) -> str:
+        return self.status_labels.get(row.from_status, row.from_status)
+
+    def get_to_label(self, row) -> str:
+        return self.status_labels.get(row.to_status, row.to_status)

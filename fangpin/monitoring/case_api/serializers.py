@@ -7,15 +7,13 @@ import datetime as dt
 from django.urls import reverse
 from rest_framework import serializers
 
-from fangpin.core.api import PersonalDataField
+from fangpin.core.api import PersonalDataField, StatusHistorySerializer
 from fangpin.monitoring.models import CaseObjection, MonitoringCase, Visit
 from fangpin.monitoring.services import elimination, followup
 from fangpin.monitoring.services.workflow import CASE_WORKFLOW, notice_end, steps_for, today
 
 S = MonitoringCase.Status
 STATUS_LABELS = dict(S.choices)
-# core.workflow and services.cases refuse a step that lost a race with these words (see the report: core should
-# raise a dedicated ConcurrentChange so this does not depend on the text).
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -140,26 +138,9 @@ class CaseDetailSerializer(CaseSerializer):
         return [vars(a) for a in followup.assistance_alerts(case, today(), self._params())]
 
 
-class HistorySerializer(serializers.Serializer):
-    time = serializers.DateTimeField(label="时间")
-    transition = serializers.CharField(label="操作")
-    transition_label = serializers.SerializerMethodField(label="操作名称")
-    from_status = serializers.CharField(label="原状态")
-    from_label = serializers.SerializerMethodField(label="原状态名称")
-    to_status = serializers.CharField(label="新状态")
-    to_label = serializers.SerializerMethodField(label="新状态名称")
-    user = serializers.CharField(default=None, label="操作人")
-    comment = serializers.CharField(label="意见")
-
-    def get_transition_label(self, row) -> str:
-        t = CASE_WORKFLOW.by_name.get(row.transition)
-        return t.label if t else ("登记线索" if row.transition == "open" else row.transition)
-
-    def get_from_label(self, row) -> str:
-        return STATUS_LABELS.get(row.from_status, row.from_status)
-
-    def get_to_label(self, row) -> str:
-        return STATUS_LABELS.get(row.to_status, row.to_status)
+class HistorySerializer(StatusHistorySerializer):
+    workflow = CASE_WORKFLOW
+    status_labels = STATUS_LABELS
 
 
 class VisitSerializer(serializers.ModelSerializer):

@@ -26,7 +26,8 @@ def as_user(page, server, username):  # noqa: F811 - the fixture, passed in
 
 
 def take(page, name, fields=None, selects=None, checks=()):
-    """Open the step's panel on the case page, fill its form and submit it."""
+    """Open the step's panel on a case's or clue's page, fill its form (`checks`: (field, value) boxes to tick)
+    and submit it."""
     panel = page.locator(f"#step-{name}")
     if panel.get_attribute("open") is None:
         panel.locator("summary").click()
@@ -34,8 +35,8 @@ def take(page, name, fields=None, selects=None, checks=()):
         panel.locator(f"[name='{name}-{field}']").fill(value)
     for field, value in (selects or {}).items():
         panel.locator(f"select[name='{name}-{field}']").select_option(value)
-    for value in checks:
-        panel.locator(f"input[name='{name}-risks'][value='{value}']").check()
+    for field, value in checks:
+        panel.locator(f"input[name='{name}-{field}'][value='{value}']").check()
     panel.locator("button[type=submit]").click()
     page.wait_for_load_state()
 
@@ -77,7 +78,7 @@ def test_warning_to_eliminated_in_the_browser(server, tree, cast, households, br
             "water_unsafe": "false",
         }
         six = ["illness", "education", "disability", "accident", "lack_of_labour", "employment_unstable"]
-        take(page, "check", common, answers, six)
+        take(page, "check", common, answers, [("risks", risk) for risk in six])
         page.wait_for_selector("text=致贫返贫风险最多 5 项")
         status_is(page, "线索待入户核实")
         for value in six[1:]:

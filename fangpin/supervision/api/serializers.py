@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from fangpin.core.api import StatusHistorySerializer
 from fangpin.core.validators import mask_mobile
 from fangpin.supervision.models import Clue, ClueBatch, ClueEvidence
 from fangpin.supervision.services import clues
@@ -138,26 +139,9 @@ class ClueEvidenceSerializer(serializers.ModelSerializer):
         return reverse("clue-file", kwargs={"pk": item.clue_id, "file_id": item.pk})
 
 
-class ClueHistorySerializer(serializers.Serializer):
-    time = serializers.DateTimeField(label="时间")
-    transition = serializers.CharField(label="操作")
-    transition_label = serializers.SerializerMethodField(label="操作名称")
-    from_status = serializers.CharField(label="原状态")
-    from_label = serializers.SerializerMethodField(label="原状态名称")
-    to_status = serializers.CharField(label="新状态")
-    to_label = serializers.SerializerMethodField(label="新状态名称")
-    user = serializers.CharField(default=None, label="操作人")
-    comment = serializers.CharField(label="意见")
-
-    def get_transition_label(self, row) -> str:
-        t = CLUE_WORKFLOW.by_name.get(row.transition)
-        return t.label if t else ("登记线索" if row.transition == "open" else row.transition)
-
-    def get_from_label(self, row) -> str:
-        return STATUS_LABELS.get(row.from_status, row.from_status)
-
-    def get_to_label(self, row) -> str:
-        return STATUS_LABELS.get(row.to_status, row.to_status)
+class ClueHistorySerializer(StatusHistorySerializer):
+    workflow = CLUE_WORKFLOW
+    status_labels = STATUS_LABELS
 
 
 class ClueBatchSerializer(serializers.ModelSerializer):

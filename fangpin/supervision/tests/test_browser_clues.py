@@ -6,33 +6,13 @@ import datetime as dt
 
 import pytest
 
-from fangpin.monitoring.tests.test_browser_monitoring import login
+from fangpin.monitoring.tests.test_browser_cases import as_user, take
 from fangpin.registry.tests.test_browser import browser_page, server  # noqa: F401 - pytest fixtures
 from fangpin.supervision.models import Clue, ClueEvidence
 from fangpin.supervision.services import clues
 from fangpin.supervision.tests.test_clue_path import PDF, comparison_hit
 
 S = Clue.Status
-
-
-def as_user(page, server, username):  # noqa: F811 - the fixture, passed in
-    page.context.clear_cookies()
-    login(page, server, username)
-
-
-def take(page, name, fields=None, selects=None, checks=()):
-    """Open the step's panel on the clue page, fill its form and submit it."""
-    panel = page.locator(f"#step-{name}")
-    if panel.get_attribute("open") is None:
-        panel.locator("summary").click()
-    for field, value in (fields or {}).items():
-        panel.locator(f"[name='{name}-{field}']").fill(value)
-    for field, value in (selects or {}).items():
-        panel.locator(f"select[name='{name}-{field}']").select_option(value)
-    for field, value in checks:
-        panel.locator(f"input[name='{name}-{field}'][value='{value}']").check()
-    panel.locator("button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def status_is(page, label):
