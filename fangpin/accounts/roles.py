@@ -37,7 +37,8 @@ MEASURES = (
 )
 CASE_PAPERS = ("monitoring.print_notice", "monitoring.export_ledger")
 # Supervision (spec §7): supervisors hand clues over, hold to account, close and escalate; the county and
-# township units verify and rectify what is handed to them; city departments spot-check.
+# township units, and the line departments of the city and counties, verify and rectify what is handed to them;
+# city departments spot-check (not their own department's clues).
 CLUES_VIEW = ("supervision.view_clue", "supervision.view_cluebatch", "supervision.view_clueevidence")
 CLUES_HANDLE = CLUES_VIEW + ("supervision.handle_clue", "supervision.add_clueevidence")
 CLUES_SUPERVISE = CLUES_VIEW + (
@@ -193,6 +194,8 @@ ROLES: dict[str, Role] = {
             + CASES_VIEW
             + MEASURES
             + CLUES_SPOT_CHECK
+            # the clues handed to their own department (services.workflow.handles)
+            + ("supervision.handle_clue",)
             + ("monitoring.export_ledger",),
         ),
         Role(

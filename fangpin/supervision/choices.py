@@ -43,6 +43,14 @@ class Grade(models.TextChoices):
     POOR = "poor", "较差"
 
 
+class UnitKind(models.TextChoices):
+    """Who an assessment indicator is for: the townships (or counties) below the organiser, or its line
+    departments (seed §16 "行业部门和乡镇扶贫成效考核")."""
+
+    REGION = "region", "乡镇（县市区）"
+    DEPARTMENT = "department", "行业部门"
+
+
 class VisitorPost(models.TextChoices):
     COUNTY_SECRETARY = "county_secretary", "县（市、区）委书记"
     TOWNSHIP_SECRETARY = "township_secretary", "乡镇党委书记"

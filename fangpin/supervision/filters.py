@@ -33,7 +33,7 @@ class ClueFilterSet(ScopedFilterSet):
         user = getattr(self.request, "user", None)
         units = Region.objects.visible_to(user).filter(level__in=("county", "township")).order_by("path")
         self.filters["unit"].queryset = units
-        self.filters["batch"].queryset = ClueBatch.objects.visible_to(user)
+        self.filters["batch"].queryset = clues.batches_visible_to(user)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 
+from fangpin.accounts.models import Department
 from fangpin.geo.models import Region
 from fangpin.registry.filters import region_choices
 from fangpin.registry.models import Household
@@ -23,8 +24,9 @@ MONEY = {"min_value": 0, "decimal_places": 2, "max_digits": 14, "required": Fals
 
 
 def units_of(user):
-    """The units a user may hand clues to: the counties and townships of their region."""
-    return Region.objects.visible_to(user).filter(level__in=("county", "township")).order_by("path")
+    """The units a user may hand clues to: the counties and townships of their region, and the city itself for
+    its line departments (a city department is chosen with the city and a department)."""
+    return Region.objects.visible_to(user).filter(level__in=("city", "county", "township")).order_by("path")
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -36,6 +38,10 @@ class AssignForm(forms.Form):
     unit = UnitChoiceField(
         label="承办单位（县、乡镇）", queryset=Region.objects.none(), required=False, empty_label="请选择"
     )
+    department = forms.ChoiceField(
+        label="承办部门", choices=[("", "（该区划的扶贫部门）"), *Department.choices], required=False,
+        help_text="交办给市、县行业部门（如县民政局）时选择",
+    )  # fmt: skip
     lead_official = forms.CharField(label="牵头负责人", max_length=50, required=False)
     deadline = forms.DateField(label="整改时限", widget=DATE, required=False)
     comment = forms.CharField(label="交办要求", widget=SHORT, required=False)
@@ -130,7 +136,7 @@ STEPS = {
         AssignForm,
         lambda c, u, d: clues.assign(
             c, user=u, unit=d["unit"], lead_official=d["lead_official"], deadline=d["deadline"],
-            comment=d["comment"],
+            comment=d["comment"], department=d["department"],
         ),
     ),
     "start_verifying": (NoFieldsForm, lambda c, u, d: clues.start_verifying(c, user=u)),
@@ -269,7 +275,7 @@ class BatchAssignForm(AssignForm):
     note = forms.CharField(label="交办要求", widget=SHORT, required=False)
     comment = None
 
-    field_order = ["title", "unit", "lead_official", "deadline", "note"]
+    field_order = ["title", "unit", "department", "lead_official", "deadline", "note"]
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("initial", {"title": f"{today():%Y年%m月%d日} 交办"})

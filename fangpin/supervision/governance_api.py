@@ -16,11 +16,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
+from fangpin.accounts.models import Department
 from fangpin.core.api import ModelPermissions, ScopedViewSet
 from fangpin.geo.models import Region
 from fangpin.registry.models import Household
 from fangpin.supervision.api.inputs import _scoped, _text
-from fangpin.supervision.choices import VisitorPost
+from fangpin.supervision.choices import UnitKind, VisitorPost
 from fangpin.supervision.governance_views import LeaderVisitFilterSet, TalkFilterSet, current_year
 from fangpin.supervision.models import AssessmentIndicator, AssessmentResult, LeaderVisit, Talk
 from fangpin.supervision.services import assessment, governance
@@ -46,7 +47,7 @@ class TalkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Talk
-        fields = ["id", "region", "unit", "persons", "held_on", "held_by", "reason", "commitments",
+        fields = ["id", "region", "department", "unit", "persons", "held_on", "held_by", "reason", "commitments",
                   "follow_up", "clues", "created_at"]  # fmt: skip
 
     def get_clues(self, talk) -> list[str]:
@@ -73,18 +74,18 @@ class AssessmentIndicatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AssessmentIndicator
-        fields = ["id", "region", "year", "metric", "title", "weight"]
+        fields = ["id", "region", "year", "unit_kind", "metric", "title", "weight"]
 
 
 class AssessmentResultSerializer(serializers.ModelSerializer):
     unit = serializers.CharField(source="unit.code", read_only=True, label="被考核单位（区划代码）")
-    unit_name = serializers.CharField(source="unit.full_name", read_only=True, label="被考核单位")
+    unit_name = serializers.CharField(read_only=True, label="被考核单位")
     grade_display = serializers.CharField(source="get_grade_display", read_only=True, label="等次名称")
     must_talk_reasons = serializers.SerializerMethodField(label="约谈原因")
 
     class Meta:
         model = AssessmentResult
-        fields = ["id", "unit", "unit_name", "year", "score", "grade", "grade_display", "must_talk",
+        fields = ["id", "unit", "department", "unit_name", "year", "score", "grade", "grade_display", "must_talk",
                   "must_talk_reasons", "values", "computed_at"]  # fmt: skip
 
     def get_must_talk_reasons(self, result) -> list[str]:
@@ -96,6 +97,10 @@ class AssessmentResultSerializer(serializers.ModelSerializer):
 
 class TalkInput(serializers.Serializer):
     region = _scoped("被约谈单位（区划代码）", Region.objects.all(), "code", "被约谈单位")
+    department = serializers.ChoiceField(
+        label="被约谈部门（约谈行业部门时填写）", choices=Department.choices, required=False, allow_blank=True,
+        default="", error_messages={"invalid_choice": "未知的部门：{input}"},
+    )  # fmt: skip
     unit = _text("被约谈单位名称", max_length=100)
     persons = serializers.CharField(label="被约谈人及职务", max_length=200)
     held_on = serializers.DateField(label="约谈日期")
@@ -126,6 +131,10 @@ class LeaderVisitInput(serializers.Serializer):
 
 class WeightsInput(serializers.Serializer):
     year = _year()
+    unit_kind = serializers.ChoiceField(
+        label="被考核单位类别（region：乡镇或县；department：行业部门）", choices=UnitKind.choices,
+        required=False, default=UnitKind.REGION,
+    )  # fmt: skip
     weights = serializers.DictField(
         child=serializers.DecimalField(max_digits=5, decimal_places=2), label="各指标权重（%），合计 100"
     )
@@ -262,7 +271,7 @@ class AssessmentIndicatorViewSet(ScopedViewSet):
         return (
             AssessmentIndicator.objects.visible_to(self.request.user)
             .select_related("region")
-            .order_by("-year", "region__path", "metric")
+            .order_by("-year", "region__path", "unit_kind", "metric")
         )
 
     def get_serializer_class(self):
@@ -277,8 +286,9 @@ class AssessmentIndicatorViewSet(ScopedViewSet):
         if region is None or not assessment.can_organise(request.user, region):
             raise PermissionDenied("考核指标由市、县两级管理员设置")
         data = parse(self, WeightsInput, request)
-        assessment.set_indicators(region, data["year"], data["weights"], user=request.user)
-        rows = assessment.indicators_for(region, data["year"])
+        kind = data["unit_kind"]
+        assessment.set_indicators(region, data["year"], data["weights"], user=request.user, kind=kind)
+        rows = assessment.indicators_for(region, data["year"], kind)
         return Response(AssessmentIndicatorSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -308,7 +318,7 @@ class AssessmentResultViewSet(ScopedViewSet):
         if code:
             organiser = get_object_or_404(organisers(self.request.user), code=code)
             return assessment.results_for(organiser, year, user=self.request.user)
-        return queryset.filter(year=year).order_by("unit__path")
+        return queryset.filter(year=year).order_by("unit__path", "department")
 
     @extend_schema(
         parameters=[YEAR, OpenApiParameter("organiser", str, description="考核组织单位（市、县区划代码）")]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from fangpin.supervision import assessment_views as a
 from fangpin.supervision import governance_views as v
 
 urlpatterns: list = [
@@ -11,6 +12,6 @@ urlpatterns: list = [
     path("visits/", v.LeaderVisitListView.as_view(), name="leadervisit_list"),
     path("visits/add/", v.LeaderVisitAddView.as_view(), name="leadervisit_add"),
     path("visits/coverage/", v.CoverageView.as_view(), name="leadervisit_coverage"),
-    path("assessment/", v.AssessmentView.as_view(), name="assessment_list"),
-    path("assessment/indicators/", v.IndicatorsView.as_view(), name="assessment_indicators"),
+    path("assessment/", a.AssessmentView.as_view(), name="assessment_list"),
+    path("assessment/indicators/", a.IndicatorsView.as_view(), name="assessment_indicators"),
 ]

@@ -6,7 +6,6 @@ The forms, tables and filters of these pages live here too: they are small and u
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 import django_filters
 import django_tables2 as tables
@@ -20,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views import View
 
+from fangpin.accounts.models import Department
 from fangpin.core.spreadsheets import xlsx_response
 from fangpin.core.tables import ScopedTable
 from fangpin.core.views import ObjectListView
@@ -29,7 +29,7 @@ from fangpin.registry.models import Household
 from fangpin.supervision.choices import VisitorPost
 from fangpin.supervision.forms import DATE, SHORT, TEXT, UnitChoiceField
 from fangpin.supervision.models import LeaderVisit, Talk
-from fangpin.supervision.services import assessment, governance
+from fangpin.supervision.services import governance
 from fangpin.supervision.services.clues import clues_visible_to
 from fangpin.supervision.views.clue import refusal, show_errors
 
@@ -53,6 +53,10 @@ def refuse(request, form, exc: ValidationError) -> None:
 
 class TalkForm(forms.Form):
     region = UnitChoiceField(label="被约谈单位（区划）", queryset=Region.objects.none(), empty_label="请选择")
+    department = forms.ChoiceField(
+        label="被约谈部门", choices=[("", "（该区划本身）"), *Department.choices], required=False,
+        help_text="约谈市、县行业部门时选择",
+    )  # fmt: skip
     unit = forms.CharField(
         label="被约谈单位名称", max_length=100, required=False, help_text="不填则用区划全称"
     )
@@ -112,7 +116,7 @@ class TalkListView(ObjectListView):
 
 
 class TalkAddView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """登记约谈, possibly from the assessment's must-talk list (?region=<id>&reason=…)."""
+    """登记约谈, possibly from the assessment's must-talk list (?region=<id>&department=…&reason=…)."""
 
     permission_required = "supervision.add_talk"
     template_name = "supervision/governance_talk_form.html"
@@ -122,6 +126,8 @@ class TalkAddView(LoginRequiredMixin, PermissionRequiredMixin, View):
         region = request.GET.get("region", "")
         if region.isdigit():
             initial["region"] = governance.talk_units(request.user).filter(pk=int(region)).first()
+        if request.GET.get("department", "") in Department.values:
+            initial["department"] = request.GET["department"]
         return render(request, self.template_name, {"form": TalkForm(initial=initial, user=request.user)})
 
     def post(self, request):
@@ -133,6 +139,7 @@ class TalkAddView(LoginRequiredMixin, PermissionRequiredMixin, View):
                     user=request.user, region=d["region"], unit=d["unit"], persons=d["persons"],
                     held_on=d["held_on"], held_by=d["held_by"], reason=d["reason"],
                     commitments=d["commitments"], clue_numbers=re.split(r"[\s,，、;；]+", d["clues"]),
+                    department=d["department"],
                 )  # fmt: skip
             except ValidationError as exc:
                 refuse(request, form, exc)
@@ -321,130 +328,3 @@ class CoverageView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "export_url": f"{request.path}?{urlencode({'region': area.code, 'year': year, 'export': 'xlsx'})}",
         }
         return render(request, self.template_name, context)
-
-
-# ---------------------------------------------------------------- annual assessment
-
-
-class IndicatorForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for metric, spec in assessment.METRICS.items():
-            self.fields[metric] = forms.DecimalField(
-                label=f"{spec.title}（%）", min_value=0, max_value=100, decimal_places=2, required=False
-            )
-
-    def weights(self) -> dict[str, Decimal]:
-        return {m: self.cleaned_data.get(m) or Decimal(0) for m in assessment.METRICS}
-
-
-def organiser_param(request) -> Region | None:
-    """The organising region: ?organiser=<code> among the cities and counties the user sees, else their own."""
-    code = request.GET.get("organiser", "")
-    regions = Region.objects.visible_to(request.user).filter(level__in=("city", "county"))
-    if code:
-        return get_object_or_404(regions, code=code)
-    return (
-        regions.filter(pk=getattr(request.user, "region_id", None)).first()
-        or regions.order_by("path").first()
-    )
-
-
-class IndicatorsView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """设置考核指标 of the user's own region for a year: a weight per indicator, summing to 100."""
-
-    permission_required = ("supervision.add_assessmentindicator", "supervision.change_assessmentindicator")
-    template_name = "supervision/governance_indicators.html"
-
-    def region(self) -> Region:
-        region = getattr(self.request.user, "region", None)
-        if region is None or not assessment.can_organise(self.request.user, region):
-            raise PermissionDenied("考核指标由市、县两级管理员设置")
-        return region
-
-    def show(self, form, region, year):
-        context = {"form": form, "region": region, "year": year, "metrics": assessment.METRICS}
-        return render(self.request, self.template_name, context)
-
-    def get(self, request):
-        region, year = self.region(), year_param(request)
-        return self.show(IndicatorForm(initial=assessment.initial_weights(region, year)), region, year)
-
-    def post(self, request):
-        region, year = self.region(), year_param(request)
-        form = IndicatorForm(request.POST)
-        if form.is_valid():
-            try:
-                assessment.set_indicators(region, year, form.weights(), user=request.user)
-            except ValidationError as exc:
-                refuse(request, form, exc)
-            else:
-                messages.success(request, f"已保存 {year} 年度考核指标")
-                return redirect(f"{reverse('supervision:assessment_list')}?year={year}")
-        else:
-            messages.error(request, "请检查填写的内容")
-        return self.show(form, region, year)
-
-
-RESULT_HEADER = ["被考核单位", "年度", "综合得分", "等次", "须约谈", "约谈原因"]
-
-
-class AssessmentView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """年度考核结果 of the units a region assesses, the must-talk list (with a button to record the talk), and for
-    the organiser a button to (re)compute. Excel with ?export=xlsx."""
-
-    permission_required = "supervision.view_assessmentresult"
-    template_name = "supervision/governance_assessment.html"
-
-    def get(self, request):
-        organiser, year = organiser_param(request), year_param(request)
-        results = list(assessment.results_for(organiser, year, user=request.user)) if organiser else []
-        if request.GET.get("export") == "xlsx":
-            rows = [
-                [r.unit.full_name, r.year, r.score, r.get_grade_display(), r.must_talk,
-                 "；".join(assessment.must_talk_reasons(r))]
-                for r in results
-            ]  # fmt: skip
-            metrics = list(assessment.METRICS)
-            header = RESULT_HEADER + [assessment.METRICS[m].title for m in metrics]
-            for row, result in zip(rows, results, strict=True):
-                indicators = (result.values or {}).get("indicators", {})
-                row += [indicators.get(m, {}).get("value", "") for m in metrics]
-            return xlsx_response(header, rows, f"年度考核结果-{year}.xlsx", sheet_title="考核结果")
-        talks = {}
-        for talk in Talk.objects.visible_to(request.user).filter(held_on__year__gte=year).order_by("held_on"):
-            talks[talk.region_id] = talk
-        must_talk = [
-            {"result": r, "reasons": assessment.must_talk_reasons(r), "talk": talks.get(r.unit_id),
-             "add_url": reverse("supervision:talk_add") + "?" + urlencode(
-                 {"region": r.unit_id, "reason": "；".join(assessment.must_talk_reasons(r))})}
-            for r in results if r.must_talk
-        ]  # fmt: skip
-        indicators = assessment.indicators_for(organiser, year) if organiser else []
-        rows = [
-            (r, [(r.values or {}).get("indicators", {}).get(i.metric, {}) for i in indicators])
-            for r in results
-        ]
-        context = {
-            "organiser": organiser,
-            "year": year,
-            "organisers": Region.objects.visible_to(request.user).filter(level__in=("city", "county")),
-            "indicators": indicators,
-            "rows": rows,
-            "must_talk": must_talk,
-            "can_organise": organiser is not None and assessment.can_organise(request.user, organiser),
-            "metrics": assessment.METRICS,
-        }
-        return render(request, self.template_name, context)
-
-    def post(self, request):
-        organiser, year = organiser_param(request), year_param(request)
-        if organiser is None:
-            raise Http404("未找到考核组织单位")
-        try:
-            results = assessment.assess(organiser, year, user=request.user)
-        except ValidationError as exc:
-            messages.error(request, refusal(exc))
-        else:
-            messages.success(request, f"已计算 {len(results)} 个单位的 {year} 年度考核结果")
-        return redirect(f"{request.path}?{urlencode({'organiser': organiser.code, 'year': year})}")

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from fangpin.accounts.models import Department
 from fangpin.core.changelog import ChangeLoggedModel
 from fangpin.core.scoping import ScopedModel
 from fangpin.supervision.choices import (
@@ -19,11 +20,20 @@ from fangpin.supervision.choices import (
     Classification,
     ClueSource,
     Grade,
+    UnitKind,
     VisitorPost,
 )
 
+# A unit is a region's poverty office (no department) or one of its line departments (县直、市直部门).
+DEPARTMENT_HELP = "交办给该区划的行业部门（如县民政局）时选择；不选即交办给该区划的扶贫（乡村振兴）部门"
 MONEY = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(0, message="不能为负数")]
+
+
+def unit_label(region, department: str = "", *, full: bool = True) -> str:
+    """ "咸安区" or "咸安区 民政" — a region, or one of its line departments."""
+    name = region.full_name if full else region.name
+    return f"{name} {Department(department).label}" if department else name
 
 
 class ClueBatch(ChangeLoggedModel, ScopedModel):
@@ -34,6 +44,9 @@ class ClueBatch(ChangeLoggedModel, ScopedModel):
     title = models.CharField("批次名称", max_length=100)
     assigned_region = models.ForeignKey(
         "geo.Region", verbose_name="承办单位（区划）", on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_department = models.CharField(
+        "承办部门", max_length=30, choices=Department.choices, blank=True, help_text=DEPARTMENT_HELP
     )
     lead_official = models.CharField("牵头负责人", max_length=50)
     deadline = models.DateField("整改时限")
@@ -54,6 +67,10 @@ class ClueBatch(ChangeLoggedModel, ScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def unit_name(self) -> str:
+        return unit_label(self.assigned_region, self.assigned_department, full=False)
 
 
 class Clue(ChangeLoggedModel, ScopedModel):
@@ -121,6 +138,9 @@ class Clue(ChangeLoggedModel, ScopedModel):
     assigned_region = models.ForeignKey(
         "geo.Region", verbose_name="承办单位（区划）", on_delete=models.PROTECT, related_name="+"
     )
+    assigned_department = models.CharField(
+        "承办部门", max_length=30, choices=Department.choices, blank=True, help_text=DEPARTMENT_HELP
+    )
     batch = models.ForeignKey(
         ClueBatch,
         verbose_name="交办批次",
@@ -180,6 +200,15 @@ class Clue(ChangeLoggedModel, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def unit_name(self) -> str:
+        """承办单位: "白霓镇", or "崇阳县 医保" for a line department."""
+        return unit_label(self.assigned_region, self.assigned_department, full=False)
+
+    @property
+    def unit_full_name(self) -> str:
+        return unit_label(self.assigned_region, self.assigned_department)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -246,6 +275,7 @@ class Talk(ChangeLoggedModel, ScopedModel):
     region = models.ForeignKey(
         "geo.Region", verbose_name="被约谈单位（区划）", on_delete=models.PROTECT, related_name="+"
     )
+    department = models.CharField("被约谈部门", max_length=30, choices=Department.choices, blank=True)
     unit = models.CharField("被约谈单位", max_length=100)
     persons = models.CharField("被约谈人及职务", max_length=200)
     held_on = models.DateField("约谈日期")
@@ -320,6 +350,9 @@ class AssessmentIndicator(ChangeLoggedModel, ScopedModel):
         "geo.Region", verbose_name="考核组织单位（区划）", on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField("考核年度")
+    unit_kind = models.CharField(
+        "被考核单位类别", max_length=12, choices=UnitKind.choices, default=UnitKind.REGION
+    )
     metric = models.CharField("指标", max_length=40)
     title = models.CharField("指标名称", max_length=100)
     weight = models.DecimalField(
@@ -329,9 +362,11 @@ class AssessmentIndicator(ChangeLoggedModel, ScopedModel):
     class Meta:
         verbose_name = "考核指标"
         verbose_name_plural = "考核指标"
-        ordering = ["year", "region__code", "metric"]
+        ordering = ["year", "region__code", "unit_kind", "metric"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "year", "metric"], name="assessment_indicator_once")
+            models.UniqueConstraint(
+                fields=["region", "year", "unit_kind", "metric"], name="assessment_indicator_once"
+            )
         ]
 
     def __str__(self) -> str:
@@ -346,6 +381,13 @@ class AssessmentResult(ChangeLoggedModel, ScopedModel):
     unit = models.ForeignKey(
         "geo.Region", verbose_name="被考核单位（区划）", on_delete=models.PROTECT, related_name="+"
     )
+    department = models.CharField(
+        "被考核部门",
+        max_length=30,
+        choices=Department.choices,
+        blank=True,
+        help_text="空：该区划本身（乡镇、县）",
+    )
     year = models.PositiveSmallIntegerField("考核年度")
     values = models.JSONField("各指标得分", default=dict)
     score = models.DecimalField("综合得分", max_digits=6, decimal_places=2)
@@ -357,7 +399,13 @@ class AssessmentResult(ChangeLoggedModel, ScopedModel):
         verbose_name = "考核结果"
         verbose_name_plural = "考核结果"
         ordering = ["year", "-score"]
-        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="assessment_result_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "department", "year"], name="assessment_result_once")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.unit} {self.get_grade_display()}"
+        return f"{self.year} {self.unit_name} {self.get_grade_display()}"
+
+    @property
+    def unit_name(self) -> str:
+        return unit_label(self.unit, self.department)

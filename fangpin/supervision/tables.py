@@ -34,7 +34,7 @@ class ClueIdColumn(tables.Column):
 class ClueTable(ScopedTable):
     number = tables.Column(verbose_name="线索编号", linkify=True)
     place = tables.Column(accessor="region__name", verbose_name="问题所在地", orderable=False)
-    unit = tables.Column(accessor="assigned_region__name", verbose_name="承办单位", orderable=False)
+    unit = tables.Column(accessor="unit_name", verbose_name="承办单位", orderable=False)
     household = tables.Column(accessor="household__number", verbose_name="户编号", orderable=False)
     head = tables.Column(accessor="household__head_name", verbose_name="户主", orderable=False)
     person = tables.Column(accessor="person__name", verbose_name="涉及人员", orderable=False)

@@ -12,13 +12,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fangpin.accounts.models import Department
 from fangpin.core.api import ScopedSlugRelatedField
 from fangpin.geo.models import Region
 from fangpin.registry.models import Household, Person
 from fangpin.supervision.choices import ClueSource
 from fangpin.supervision.models import ClueBatch
 
-UNIT_LEVELS = {"level__in": ["county", "township"]}
+UNIT_LEVELS = {"level__in": ["city", "county", "township"]}
 
 
 def _text(label, **kw):
@@ -54,7 +55,22 @@ def _scoped(label, queryset, slug="pk", what="记录", **kw):
 
 def _unit():
     return _scoped(
-        "承办单位（县、乡镇区划代码）", Region.objects.all(), "code", "承办单位", extra_filter=UNIT_LEVELS
+        "承办单位（县、乡镇区划代码；交办给行业部门时为市或县的代码）",
+        Region.objects.all(),
+        "code",
+        "承办单位",
+        extra_filter=UNIT_LEVELS,
+    )
+
+
+def _department():
+    return serializers.ChoiceField(
+        label="承办部门（交办给市、县行业部门时填写，如 civil_affairs）",
+        choices=Department.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={"invalid_choice": "未知的部门：{input}"},
     )
 
 
@@ -76,6 +92,7 @@ class ReasonInput(serializers.Serializer):
 
 class AssignInput(serializers.Serializer):
     unit = _unit()
+    department = _department()
     lead_official = _text("牵头负责人")
     deadline = serializers.DateField(label="整改时限")
     batch = _scoped(
@@ -172,6 +189,7 @@ class AssignBatchInput(serializers.Serializer):
     )
     title = _text("批次名称")
     unit = _unit()
+    department = _department()
     lead_official = _text("牵头负责人")
     deadline = serializers.DateField(label="整改时限")
     note = _text("交办要求")

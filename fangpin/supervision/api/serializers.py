@@ -13,7 +13,7 @@ from fangpin.core.api import StatusHistorySerializer
 from fangpin.core.validators import mask_mobile
 from fangpin.supervision.models import Clue, ClueBatch, ClueEvidence
 from fangpin.supervision.services import clues
-from fangpin.supervision.services.workflow import CLUE_WORKFLOW
+from fangpin.supervision.services.workflow import CLUE_WORKFLOW, steps_for
 from fangpin.supervision.tables import clue_id_number, sees_clue_personal_data
 
 STATUS_LABELS = dict(Clue.Status.choices)
@@ -24,18 +24,6 @@ def _user(serializer):
     return getattr(request, "user", None)
 
 
-def steps_for(clue: Clue, user) -> list[tuple[str, object]]:
-    """(API step name, transition) of the steps `user` may take now; the resume step back to the stage an
-    escalated clue was in is offered under the one name "resume"."""
-    out = []
-    for t in CLUE_WORKFLOW.available(clue, user):
-        if not t.name.startswith("resume_"):
-            out.append((t.name, t))
-        elif t.name == f"resume_{clue.escalated_from}":
-            out.append(("resume", t))
-    return out
-
-
 class ClueSerializer(serializers.ModelSerializer):
     """A clue as listed (and exported with `?format=xlsx`)."""
 
@@ -44,7 +32,8 @@ class ClueSerializer(serializers.ModelSerializer):
     region_code = serializers.CharField(source="region.code", read_only=True, label="问题所在地代码")
     region_name = serializers.CharField(source="region.name", read_only=True, label="问题所在地")
     unit_code = serializers.CharField(source="assigned_region.code", read_only=True, label="承办单位代码")
-    unit_name = serializers.CharField(source="assigned_region.name", read_only=True, label="承办单位")
+    unit_name = serializers.CharField(read_only=True, label="承办单位")
+    unit_department = serializers.CharField(source="assigned_department", read_only=True, label="承办部门")
     household_number = serializers.CharField(
         source="household.number", read_only=True, default=None, label="户编号"
     )
@@ -60,7 +49,7 @@ class ClueSerializer(serializers.ModelSerializer):
         model = Clue
         fields = [
             "id", "number", "title", "source", "source_display", "rule_code", "status", "status_display",
-            "region_code", "region_name", "unit_code", "unit_name", "household", "household_number", "person",
+            "region_code", "region_name", "unit_code", "unit_name", "unit_department", "household", "household_number", "person",
             "person_name", "person_id_number", "amount_involved", "batch", "batch_title", "lead_official",
             "deadline", "overdue_days", "classification", "classification_display", "funds_stopped",
             "funds_recovered", "persons_accountable", "closed_on", "created_at",
@@ -146,14 +135,15 @@ class ClueHistorySerializer(StatusHistorySerializer):
 
 class ClueBatchSerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="assigned_region.code", read_only=True, label="承办单位代码")
-    unit_name = serializers.CharField(source="assigned_region.name", read_only=True, label="承办单位")
+    unit_name = serializers.CharField(read_only=True, label="承办单位")
+    unit_department = serializers.CharField(source="assigned_department", read_only=True, label="承办部门")
     clue_count = serializers.IntegerField(read_only=True, label="线索数")
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
 
     class Meta:
         model = ClueBatch
         fields = [
-            "id", "title", "unit_code", "unit_name", "lead_official", "deadline", "note", "clue_count",
+            "id", "title", "unit_code", "unit_name", "unit_department", "lead_official", "deadline", "note", "clue_count",
             "created_by", "created_at",
         ]  # fmt: skip
         read_only_fields = fields

@@ -266,8 +266,7 @@ class ClueBatchViewSet(ScopedViewSet):
 
     def get_queryset(self):
         return (
-            super()
-            .get_queryset()
+            clues.batches_visible_to(self.request.user)
             .select_related("assigned_region", "created_by")
             .annotate(clue_count=Count("clues"))
             .order_by("-created_at", "-id")

@@ -1,11 +1,16 @@
 """The annual assessment of units (seed §16 "完善行业部门和乡镇扶贫成效考核办法…综合评价"; spec §12).
 
-Who is assessed. Line departments are not regions in this system (a user's `department` is a label, their
-clues and cases are scoped by region), so the assessed units are regions: a county organises the assessment of
-its townships, the city that of its counties. The organising region configures, per year, which indicators
-count and their weights (`AssessmentIndicator`, weights summing to 100); `assess` computes every unit's
-indicator values from the data, its score and grade, and whether its leaders must be talked to, and stores one
-`AssessmentResult` per unit and year (recomputing overwrites it: the same data gives the same rows).
+Who is assessed (`Unit`). A county organises the assessment of its townships and of its own line departments
+(县直行业部门: 民政, 医保 …), the city that of its counties and of the city's departments. A department is a unit
+of its region: clues can be handed to it (`Clue.assigned_department`) and its users deliver its datasets. The
+departments assessed are those the region has: with a department account there, clues handed to them there, or
+deliveries uploaded there in the year.
+
+The organising region configures, per year and per kind of unit (`UnitKind`: townships or counties, and
+departments), which indicators count and their weights (`AssessmentIndicator`, weights summing to 100);
+`assess` computes every unit's indicator values from the data, its score and grade, and whether its leaders
+must be talked to, and stores one `AssessmentResult` per unit and year (recomputing overwrites it: the same data
+gives the same rows). A kind whose indicators are not set is not assessed (and the organiser is told).
 
 Every indicator is normalised to 0–100 (see each `metric_*`); a unit with nothing to measure on an indicator
 (no clue received, no case recorded, no duty to visit) scores 100 on it: nothing was late or missed.
@@ -28,13 +33,16 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from fangpin.accounts.models import Department
 from fangpin.core import changelog
 from fangpin.core.models import StatusChange
+from fangpin.exchange.catalogue import KINDS
+from fangpin.exchange.models import DepartmentDataset
 from fangpin.geo.models import Region
 from fangpin.monitoring.models import MonitoringCase, Visit
 from fangpin.monitoring.services.followup import Parameters
-from fangpin.supervision.choices import Grade
-from fangpin.supervision.models import AssessmentIndicator, AssessmentResult, Clue
+from fangpin.supervision.choices import Grade, UnitKind
+from fangpin.supervision.models import AssessmentIndicator, AssessmentResult, Clue, unit_label
 from fangpin.supervision.services import clues as clue_services
 from fangpin.supervision.services.governance import _in_subtree, compute_coverage, today, year_bounds
 
@@ -47,6 +55,25 @@ CENT = Decimal("0.01")
 GRADE_THRESHOLDS = ((Decimal(90), Grade.GOOD), (Decimal(80), Grade.FAIRLY_GOOD), (Decimal(60), Grade.AVERAGE))
 # Points an overdue or escalated clue costs on the "overdue clues" indicator: ten such clues score 0.
 OVERDUE_PENALTY = Decimal(10)
+# A department's data of a month are due by this day of the next month (the seed's monthly statistics "每月10日前";
+# spec §3.6 "一月一提取、一月一比对"): the reporting cycle of month M runs from the 11th of M to the 10th of M+1.
+DELIVERY_DUE_DAY = 10
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An assessed unit: a region (a township, or a county assessed by the city), or a line department of one."""
+
+    region: Region
+    department: str = ""
+
+    @property
+    def kind(self) -> str:
+        return UnitKind.DEPARTMENT if self.department else UnitKind.REGION
+
+    @property
+    def name(self) -> str:
+        return unit_label(self.region, self.department)
 
 
 @dataclass(frozen=True)
@@ -63,22 +90,30 @@ def _aware(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def received_clues(unit: Region, year: int, day: dt.date | None = None):
-    """Clues handed over (交办) to `unit` or a unit below it between 1 January and the as-of day: dated by their
+def handed_to(unit: Unit | Region):
+    """The clues handed to the unit: to a department, those handed to that department of the region; to a region,
+    every clue handed to it or below it, its departments' included (a county answers for its departments)."""
+    unit = as_unit(unit)
+    clues = Clue.objects.filter(_in_subtree("assigned_region", unit.region))
+    return clues.filter(assigned_department=unit.department) if unit.department else clues
+
+
+def received_clues(unit: Unit | Region, year: int, day: dt.date | None = None):
+    """Clues handed over (交办) to `unit` (see `handed_to`) between 1 January and the as-of day: dated by their
     first "assign" step in the clue's timeline."""
     start, end = year_bounds(year, day)
     assigned = StatusChange.objects.filter(
         content_type=ContentType.objects.get_for_model(Clue), object_id=OuterRef("pk"), transition="assign"
     ).order_by("time")
     return (
-        Clue.objects.filter(_in_subtree("assigned_region", unit))
+        handed_to(unit)
         .exclude(status=S.GENERATED)
         .annotate(assigned_at=Subquery(assigned.values("time")[:1]))
         .filter(assigned_at__gte=_aware(start), assigned_at__lt=_aware(end + dt.timedelta(days=1)))
     )
 
 
-def metric_rectification_rate(unit: Region, year: int, day: dt.date | None = None) -> Measured:
+def metric_rectification_rate(unit: Unit | Region, year: int, day: dt.date | None = None) -> Measured:
     """整改销号率 = 100 × (closed + closed as unfounded) / clues received in the year."""
     received = received_clues(unit, year, day)
     total = received.count()
@@ -86,7 +121,7 @@ def metric_rectification_rate(unit: Region, year: int, day: dt.date | None = Non
     return Measured(_ratio(finished, total), f"受理 {total} 条，已销号（含查否） {finished} 条")
 
 
-def overdue_count(unit: Region, year: int, day: dt.date | None = None) -> int:
+def overdue_count(unit: Unit | Region, year: int, day: dt.date | None = None) -> int:
     """Clues received in the year that are escalated (督办) or past their deadline on the as-of day."""
     _, end = year_bounds(year, day)
     return sum(
@@ -96,14 +131,14 @@ def overdue_count(unit: Region, year: int, day: dt.date | None = None) -> int:
     )
 
 
-def metric_overdue_clues(unit: Region, year: int, day: dt.date | None = None) -> Measured:
+def metric_overdue_clues(unit: Unit | Region, year: int, day: dt.date | None = None) -> Measured:
     """逾期线索 (inverse): 100 − OVERDUE_PENALTY × overdue or escalated clues received in the year, at least 0."""
     count = overdue_count(unit, year, day)
     value = max(Decimal(0), HUNDRED - OVERDUE_PENALTY * count).quantize(CENT)
     return Measured(value, f"逾期或被督办 {count} 条")
 
 
-def metric_monitoring_timeliness(unit: Region, year: int, day: dt.date | None = None) -> Measured:
+def metric_monitoring_timeliness(unit: Unit | Region, year: int, day: dt.date | None = None) -> Measured:
     """识别纳入及时率 = 100 × cases recorded (录入) in the year within `identification_deadline_days` of being opened
     / (cases recorded in the year + cases still being identified on the as-of day already past that deadline).
 
@@ -111,9 +146,9 @@ def metric_monitoring_timeliness(unit: Region, year: int, day: dt.date | None = 
     one is refused rather than counted as timely."""
     start, end = year_bounds(year, day)
     params = Parameters(end)
-    cases = MonitoringCase.objects.filter(_in_subtree("household__region", unit)).select_related(
-        "household__region"
-    )
+    cases = MonitoringCase.objects.filter(
+        _in_subtree("household__region", as_unit(unit).region)
+    ).select_related("household__region")
 
     def limit(case: MonitoringCase) -> int:
         value = params.get(case.household.region, "identification_deadline_days")
@@ -136,21 +171,22 @@ def metric_monitoring_timeliness(unit: Region, year: int, day: dt.date | None = 
     return Measured(_ratio(timely, recorded + late_open), basis)
 
 
-def metric_visit_coverage(unit: Region, year: int, day: dt.date | None = None) -> Measured:
+def metric_visit_coverage(unit: Unit | Region, year: int, day: dt.date | None = None) -> Measured:
     """走访覆盖率 = 100 × duties covered / duties, in the year, where the duties are: each poor household visited by
     the township secretary and by the village secretary (遍访, LeaderVisit); for a county unit also each poor
     village visited by the county secretary; and each monitoring case enrolled at some time in the year visited
     at least once (monitoring Visit)."""
     start, end = year_bounds(year, day)
-    coverage = compute_coverage(unit, year)
+    region = as_unit(unit).region
+    coverage = compute_coverage(region, year)
     due = sum(r.households for r in coverage.rows) * 2
     done = sum(r.by_township + r.by_village for r in coverage.rows)
-    if unit.level == Region.Level.COUNTY:
+    if region.level == Region.Level.COUNTY:
         due += sum(r.villages for r in coverage.rows)
         done += sum(r.villages_visited for r in coverage.rows)
     visited = Visit.objects.filter(case=OuterRef("pk"), visited_on__gte=start, visited_on__lte=end)
     enrolled = MonitoringCase.objects.filter(
-        _in_subtree("household__region", unit),
+        _in_subtree("household__region", region),
         Q(status__in=MonitoringCase.ENROLLED)
         | Q(status=MonitoringCase.Status.ELIMINATED, eliminated_on__gte=start),
         recorded_on__lte=end,
@@ -161,24 +197,64 @@ def metric_visit_coverage(unit: Region, year: int, day: dt.date | None = None) -
     return Measured(_ratio(done + seen, due + cases), basis)
 
 
+def delivery_cycles_due(year: int, day: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The reporting cycles of the year's months already due on `day`: (11th of M, 10th of M+1), inclusive."""
+    cycles = []
+    for month in range(1, 13):
+        opens = dt.date(year, month, DELIVERY_DUE_DAY + 1)
+        due = dt.date(year + month // 12, month % 12 + 1, DELIVERY_DUE_DAY)
+        if due <= day:
+            cycles.append((opens, due))
+    return cycles
+
+
+def metric_data_delivery(unit: Unit | Region, year: int, day: dt.date | None = None) -> Measured:
+    """数据报送及时率 = 100 × reporting cycles with a delivery / cycles due, over every dataset kind the department
+    delivers (the catalogue) and every month of the year whose cycle has closed by the as-of day. A delivery is
+    an accepted dataset of that kind from the department, uploaded in the unit's region or below it, imported
+    within the cycle."""
+    _, end = year_bounds(year, day)
+    unit = as_unit(unit)
+    kinds = [k.code for k in KINDS if k.department == unit.department]
+    cycles = delivery_cycles_due(year, end)
+    if not kinds or not cycles:
+        return Measured(HUNDRED, "本部门暂无到期的数据报送任务")
+    imported = DepartmentDataset.objects.filter(
+        _in_subtree("batch__region", unit.region),
+        department=unit.department,
+        kind__in=kinds,
+        created_at__gte=_aware(cycles[0][0]),
+        created_at__lt=_aware(cycles[-1][1] + dt.timedelta(days=1)),
+    ).values_list("kind", "created_at")
+    delivered = set()
+    for kind, created_at in imported:
+        on = timezone.localdate(created_at)
+        delivered.update((kind, opens) for opens, due in cycles if opens <= on <= due)
+    due = len(kinds) * len(cycles)
+    basis = f"{len(kinds)} 类数据 × {len(cycles)} 个月，应报送 {due} 期，按时报送 {len(delivered)} 期"
+    return Measured(_ratio(len(delivered), due), basis)
+
+
 @dataclass(frozen=True)
 class Metric:
     title: str
-    compute: Callable[[Region, int, dt.date | None], Measured]
+    compute: Callable[[Unit, int, dt.date | None], Measured]
     default_weight: int
     description: (
         str  # how the value is computed, for the indicators form (the function's docstring, in Chinese)
     )
+    kind: str = UnitKind.REGION
 
 
+RECTIFICATION_RATE = "当年交办到本单位（含下级及本级行业部门）的问题线索中已销号（含查否销号）的比例 × 100；当年未受理线索的记 100 分。"
+OVERDUE_CLUES = f"当年受理的问题线索中，截至考核日逾期未整改或被督办的，每条扣 {OVERDUE_PENALTY} 分，扣完为止（满分 100）。"
+# The indicators of townships and counties, then those of line departments, by metric code.
 METRICS: dict[str, Metric] = {
     "rectification_rate": Metric(
-        "问题线索整改销号率", metric_rectification_rate, 35,
-        "当年交办到本单位（含下级）的问题线索中已销号（含查否销号）的比例 × 100；当年未受理线索的记 100 分。",
+        "问题线索整改销号率", metric_rectification_rate, 35, RECTIFICATION_RATE,
     ),
     "overdue_clues": Metric(
-        "逾期未整改问题线索（扣分）", metric_overdue_clues, 20,
-        f"当年受理的问题线索中，截至考核日逾期未整改或被督办的，每条扣 {OVERDUE_PENALTY} 分，扣完为止（满分 100）。",
+        "逾期未整改问题线索（扣分）", metric_overdue_clues, 20, OVERDUE_CLUES,
     ),
     "monitoring_timeliness": Metric(
         "监测对象识别纳入及时率", metric_monitoring_timeliness, 25,
@@ -191,6 +267,32 @@ METRICS: dict[str, Metric] = {
         "走访（年度内在监测帮扶中的户至少走访一次）的完成比例 × 100；没有此类责任的记 100 分。",
     ),
 }  # fmt: skip
+DEPARTMENT_METRICS: dict[str, Metric] = {
+    "rectification_rate": Metric(
+        "问题线索整改销号率", metric_rectification_rate, 40,
+        "当年交办到本部门的问题线索中已销号（含查否销号）的比例 × 100；当年未受理线索的记 100 分。",
+        UnitKind.DEPARTMENT,
+    ),
+    "overdue_clues": Metric(
+        "逾期未整改问题线索（扣分）", metric_overdue_clues, 30, OVERDUE_CLUES, UnitKind.DEPARTMENT,
+    ),
+    "data_delivery": Metric(
+        "部门数据报送及时率", metric_data_delivery, 30,
+        f"本部门应报送的每类数据集、每个月一期（上月 {DELIVERY_DUE_DAY + 1} 日至本月 {DELIVERY_DUE_DAY} 日导入为按时），"
+        "截至考核日已到期的期数中按时报送的比例 × 100；没有到期任务的记 100 分。",
+        UnitKind.DEPARTMENT,
+    ),
+}  # fmt: skip
+
+
+def metrics_for(kind: str) -> dict[str, Metric]:
+    """The catalogue of indicators for one kind of unit, by metric code, in order."""
+    return DEPARTMENT_METRICS if kind == UnitKind.DEPARTMENT else METRICS
+
+
+def as_unit(unit: Unit | Region) -> Unit:
+    """A region stands for its own unit (its poverty office)."""
+    return unit if isinstance(unit, Unit) else Unit(unit)
 
 
 def grade_for(score: Decimal) -> str:
@@ -213,34 +315,74 @@ def can_organise(user, region: Region) -> bool:
     return bool(user.is_superuser or getattr(user, "region_id", None) == region.pk)
 
 
-def assessed_units(region: Region):
-    """The units a region assesses: a city's counties, a county's townships."""
+def assessed_regions(region: Region):
+    """The regions a region assesses: a city's counties, a county's townships."""
     level = {Region.Level.CITY: Region.Level.COUNTY, Region.Level.COUNTY: Region.Level.TOWNSHIP}.get(
         region.level
     )
     return Region.objects.filter(parent=region, level=level).order_by("path")
 
 
-def indicators_for(region: Region, year: int) -> list[AssessmentIndicator]:
-    """The region's indicators for the year, in the catalogue's order."""
-    order = list(METRICS)
-    rows = AssessmentIndicator.objects.filter(region=region, year=year)
+def assessed_departments(region: Region, year: int) -> list[str]:
+    """The line departments of `region` it assesses, in the catalogue's order: those with an active department
+    account in the region itself, clues handed to them there, or deliveries uploaded there in the year."""
+    from django.contrib.auth import get_user_model
+
+    present = set(
+        get_user_model()
+        .objects.filter(region=region, is_active=True)
+        .exclude(department="")
+        .values_list("department", flat=True)
+    )
+    present |= set(
+        Clue.objects.filter(assigned_region=region)
+        .exclude(assigned_department="")
+        .values_list("assigned_department", flat=True)
+    )
+    present |= set(
+        DepartmentDataset.objects.filter(batch__region=region, created_at__year=year).values_list(
+            "department", flat=True
+        )
+    )
+    return [d for d in Department.values if d in present]
+
+
+def assessed_units(region: Region, year: int) -> list[Unit]:
+    """Every unit a region assesses: its townships (or counties), then its line departments."""
+    return [
+        *(Unit(r) for r in assessed_regions(region)),
+        *(Unit(region, d) for d in assessed_departments(region, year)),
+    ]
+
+
+def _kind(kind: str) -> str:
+    if kind not in UnitKind.values:
+        raise ValidationError(f"未知的被考核单位类别：{kind}")
+    return kind
+
+
+def indicators_for(region: Region, year: int, kind: str = UnitKind.REGION) -> list[AssessmentIndicator]:
+    """The region's indicators for the year and kind of unit, in the catalogue's order."""
+    order = list(metrics_for(_kind(kind)))
+    rows = AssessmentIndicator.objects.filter(region=region, year=year, unit_kind=kind)
     return sorted(rows, key=lambda i: order.index(i.metric) if i.metric in order else len(order))
 
 
-def initial_weights(region: Region, year: int) -> dict[str, Decimal]:
+def initial_weights(region: Region, year: int, kind: str = UnitKind.REGION) -> dict[str, Decimal]:
     """The weights to offer on the form: this year's, else last year's, else the defaults."""
+    catalogue = metrics_for(_kind(kind))
     for y in (year, year - 1):
-        rows = {i.metric: i.weight for i in indicators_for(region, y)}
+        rows = {i.metric: i.weight for i in indicators_for(region, y, kind)}
         if rows:
-            return {m: rows.get(m, Decimal(0)) for m in METRICS}
-    return {m: Decimal(metric.default_weight) for m, metric in METRICS.items()}
+            return {m: rows.get(m, Decimal(0)) for m in catalogue}
+    return {m: Decimal(metric.default_weight) for m, metric in catalogue.items()}
 
 
 def set_indicators(
-    region: Region, year: int, weights: dict[str, Decimal], *, user
+    region: Region, year: int, weights: dict[str, Decimal], *, user, kind: str = UnitKind.REGION
 ) -> list[AssessmentIndicator]:
-    """Replace `region`'s indicators for `year`: a weight per metric (0 = not used); the weights must sum to 100."""
+    """Replace `region`'s indicators for `year` and one kind of unit: a weight per metric (0 = not used); the
+    weights must sum to 100."""
     if not (
         user.has_perm("supervision.add_assessmentindicator")
         and user.has_perm("supervision.change_assessmentindicator")
@@ -248,7 +390,8 @@ def set_indicators(
         raise PermissionDenied("您没有权限设置考核指标")
     if not can_organise(user, region):
         raise PermissionDenied("考核指标由本级（市、县）管理员设置")
-    unknown = set(weights) - set(METRICS)
+    catalogue = metrics_for(_kind(kind))
+    unknown = set(weights) - set(catalogue)
     if unknown:
         raise ValidationError(f"未知的考核指标：{'、'.join(sorted(unknown))}")
     clean = {m: Decimal(w or 0) for m, w in weights.items()}
@@ -258,7 +401,7 @@ def set_indicators(
     if total != HUNDRED:
         raise ValidationError(f"各项权重之和须为 100，现为 {total.normalize():f}")
     with transaction.atomic(), changelog.acting(user):
-        AssessmentIndicator.objects.filter(region=region, year=year).exclude(
+        AssessmentIndicator.objects.filter(region=region, year=year, unit_kind=kind).exclude(
             metric__in=[m for m, w in clean.items() if w]
         ).delete()
         out = []
@@ -268,8 +411,9 @@ def set_indicators(
             row, _ = AssessmentIndicator.objects.update_or_create(
                 region=region,
                 year=year,
+                unit_kind=kind,
                 metric=metric,
-                defaults={"title": METRICS[metric].title, "weight": weight},
+                defaults={"title": catalogue[metric].title, "weight": weight},
             )
             out.append(row)
     return out
@@ -278,16 +422,17 @@ def set_indicators(
 # ---------------------------------------------------------------- computing
 
 
-def escalated_count(unit: Region) -> int:
-    """Clues handed to the unit (or below it) that are escalated now: the "存在突出问题" of seed §16."""
-    return Clue.objects.filter(_in_subtree("assigned_region", unit), status=S.ESCALATED).count()
+def escalated_count(unit: Unit | Region) -> int:
+    """Clues handed to the unit that are escalated now: the "存在突出问题" of seed §16."""
+    return handed_to(unit).filter(status=S.ESCALATED).count()
 
 
-def evaluate(unit: Region, year: int, indicators, day: dt.date | None = None) -> dict:
+def evaluate(unit: Unit | Region, year: int, indicators, day: dt.date | None = None) -> dict:
     """One unit's indicator values, score, grade and must-talk flag (nothing stored)."""
+    unit = as_unit(unit)
     values, score = {}, Decimal(0)
     for indicator in indicators:
-        measured = METRICS[indicator.metric].compute(unit, year, day)
+        measured = metrics_for(unit.kind)[indicator.metric].compute(unit, year, day)
         values[indicator.metric] = {
             "title": indicator.title,
             "weight": str(indicator.weight),
@@ -306,20 +451,34 @@ def evaluate(unit: Region, year: int, indicators, day: dt.date | None = None) ->
     }
 
 
+def configured_kinds(region: Region, year: int) -> list[str]:
+    """The kinds of unit whose indicators for the year are set (weights summing to 100)."""
+    return [
+        kind
+        for kind in UnitKind.values
+        if sum((i.weight for i in indicators_for(region, year, kind)), Decimal(0)) == HUNDRED
+    ]
+
+
 def assess(region: Region, year: int, *, user, day: dt.date | None = None) -> list[AssessmentResult]:
-    """Compute and store the year's results of every unit `region` assesses (again: the rows are overwritten)."""
+    """Compute and store the year's results of every unit `region` assesses whose kind has its indicators set
+    (again: the rows are overwritten)."""
     if not can_organise(user, region):
         raise PermissionDenied("年度考核由本级（市、县）管理员组织")
-    indicators = indicators_for(region, year)
-    total = sum((i.weight for i in indicators), Decimal(0))
-    if not indicators or total != HUNDRED:
+    kinds = configured_kinds(region, year)
+    if not kinds:
         raise ValidationError(f"{year} 年度考核指标未设置或权重之和不为 100，请先设置考核指标")
+    indicators = {kind: indicators_for(region, year, kind) for kind in kinds}
     day = day or today()
     results = []
     with transaction.atomic(), changelog.acting(user):
-        for unit in assessed_units(region):
-            computed = evaluate(unit, year, indicators, day)
-            row, _ = AssessmentResult.objects.update_or_create(unit=unit, year=year, defaults=computed)
+        for unit in assessed_units(region, year):
+            if unit.kind not in indicators:
+                continue
+            computed = evaluate(unit, year, indicators[unit.kind], day)
+            row, _ = AssessmentResult.objects.update_or_create(
+                unit=unit.region, department=unit.department, year=year, defaults=computed
+            )
             results.append(row)
     return results
 
@@ -339,7 +498,7 @@ def results_for(region: Region, year: int, *, user):
     """The stored results of the units `region` assesses, as far as `user` may see them, best first."""
     return (
         AssessmentResult.objects.visible_to(user)
-        .filter(year=year, unit__parent=region)
+        .filter(Q(unit__parent=region, department="") | (Q(unit=region) & ~Q(department="")), year=year)
         .select_related("unit")
-        .order_by("-score", "unit__path")
+        .order_by("-score", "unit__path", "department")
     )

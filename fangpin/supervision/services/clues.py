@@ -18,14 +18,21 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from fangpin.accounts.models import Department
 from fangpin.core import changelog
 from fangpin.core.models import StatusChange
 from fangpin.core.workflow import ConcurrentChange, TransitionRefused, Workflow
 from fangpin.geo.models import Region
 from fangpin.monitoring.models import Warning
 from fangpin.supervision.choices import ClueSource
-from fangpin.supervision.models import Clue, ClueAccess, ClueBatch
-from fangpin.supervision.services.workflow import CLUE_WORKFLOW, DEADLINE_STAGES
+from fangpin.supervision.models import Clue, ClueAccess, ClueBatch, unit_label
+from fangpin.supervision.services.workflow import (
+    CLUE_WORKFLOW,
+    DEADLINE_STAGES,
+    HANDLE_PERMISSION,
+    at_city_level,
+    handles,
+)
 
 S = Clue.Status
 
@@ -34,14 +41,36 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def sees_only_own_department(user) -> bool:
+    """A county (or township) line department's users see only what was handed to their department; city
+    departments, who spot-check (seed §15), see every handed-over clue of the city."""
+    region = getattr(user, "region", None)
+    return bool(
+        getattr(user, "department", "")
+        and not user.is_superuser
+        and (region is None or region.level not in ("city", "province"))
+    )
+
+
+def batches_visible_to(user):
+    """The batches `user` may see: scoped by the unit they were handed to, like their clues."""
+    queryset = ClueBatch.objects.visible_to(user)
+    if sees_only_own_department(user):
+        queryset = queryset.filter(assigned_department=user.department)
+    return queryset
+
+
 def clues_visible_to(user):
     """The clues `user` may see: those assigned within their region; units other than supervisors see a clue
-    only once it has been handed over to them (not the supervisors' unassigned pool)."""
+    only once it has been handed over to them (not the supervisors' unassigned pool), and a county department
+    only those handed to it (`sees_only_own_department`)."""
     queryset = Clue.objects.visible_to(user)
     if not user.has_perm("supervision.supervise_clue"):
         queryset = queryset.exclude(status=S.GENERATED).exclude(
             status=S.ESCALATED, escalated_from=S.GENERATED
         )
+    if sees_only_own_department(user):
+        queryset = queryset.filter(assigned_department=user.department)
     return queryset
 
 
@@ -192,6 +221,11 @@ def create_clue(
 def take_step(clue: Clue, name: str, *, user, comment: str = "", **fields: Any) -> Clue:
     """Record `fields` and take lifecycle step `name` in one conditional UPDATE; on refusal nothing changes."""
     _visible(clue, user)
+    step = CLUE_WORKFLOW.by_name.get(name)
+    if step is not None and step.permission == HANDLE_PERMISSION and not handles(clue, user):
+        raise PermissionDenied(
+            f"该问题线索交办给{unit_label(clue.assigned_region, clue.assigned_department)}，由其办理"
+        )
     fields["stage_entered_at"] = timezone.now()
     return CLUE_WORKFLOW.apply(
         clue,
@@ -216,8 +250,10 @@ def assign(
     deadline: dt.date,
     batch: ClueBatch | None = None,
     comment: str = "",
+    department: str = "",
 ) -> Clue:
-    """交办 one clue to a county or township unit inside the supervisor's region."""
+    """交办 one clue to a county or township unit inside the supervisor's region, or to a line department of
+    the city or a county (`department`)."""
     _visible(clue, user)
     if unit is None:
         raise ValidationError({"assigned_region": "交办须填写承办单位"})
@@ -225,6 +261,8 @@ def assign(
         raise ValidationError({"assigned_region": "承办单位不在您的管辖范围内"})
     if not (clue.region.path.startswith(unit.path)):
         raise ValidationError({"assigned_region": "承办单位须为问题所在地的县（市、区）或乡镇"})
+    if department and department not in Department.values:
+        raise ValidationError({"assigned_department": f"未知的部门：{department}"})
     if deadline is not None and deadline < today():
         raise ValidationError({"deadline": "整改时限不能早于今天"})
     return take_step(
@@ -233,6 +271,7 @@ def assign(
         user=user,
         comment=comment,
         assigned_region=unit,
+        assigned_department=department,
         lead_official=lead_official,
         deadline=deadline,
         batch=batch,
@@ -248,6 +287,7 @@ def assign_batch(
     lead_official: str,
     deadline: dt.date,
     note: str = "",
+    department: str = "",
 ) -> ClueBatch:
     """交办 several clues together as one batch: all or none."""
     clues = list(clues)
@@ -262,6 +302,7 @@ def assign_batch(
             lead_official=lead_official,
             deadline=deadline,
             note=note,
+            department=department,
         )
     except Exception:
         for clue in clues:
@@ -269,11 +310,12 @@ def assign_batch(
         raise
 
 
-def _assign_batch(clues, *, user, title, unit, lead_official, deadline, note):
+def _assign_batch(clues, *, user, title, unit, lead_official, deadline, note, department):
     with transaction.atomic(), changelog.acting(user):
         batch = ClueBatch(
             title=title,
             assigned_region=unit,
+            assigned_department=department,
             lead_official=lead_official,
             deadline=deadline,
             note=note,
@@ -282,7 +324,15 @@ def _assign_batch(clues, *, user, title, unit, lead_official, deadline, note):
         batch.full_clean()
         batch.save()
         for clue in clues:
-            assign(clue, user=user, unit=unit, lead_official=lead_official, deadline=deadline, batch=batch)
+            assign(
+                clue,
+                user=user,
+                unit=unit,
+                lead_official=lead_official,
+                deadline=deadline,
+                batch=batch,
+                department=department,
+            )
     return batch
 
 
@@ -353,6 +403,10 @@ def draw_spot_checks(*, user, share: Decimal, seed: int | None = None) -> list[C
 
     if not (Decimal(0) < Decimal(share) <= Decimal(1)):
         raise ValidationError({"share": "抽查比例应大于 0 且不超过 1"})
+    _require(user, "supervision.spot_check_clue", "抽查问题线索")
+    # Refuse a county department at once, whatever it can see (a clue of its own would be refused anyway).
+    if reason := at_city_level(Clue(), user):
+        raise TransitionRefused(reason)
     waiting = list(clues_visible_to(user).filter(status=S.RECTIFIED).order_by("pk"))
     if not waiting:
         return []

@@ -29,6 +29,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+from fangpin.accounts.models import Department
 from fangpin.core import changelog
 from fangpin.core.scoping import subtree_bounds
 from fangpin.geo.models import Region
@@ -36,7 +37,7 @@ from fangpin.monitoring.models import MonitoringCase
 from fangpin.registry.choices import HouseholdType
 from fangpin.registry.models import Household
 from fangpin.supervision.choices import VisitorPost
-from fangpin.supervision.models import Clue, LeaderVisit, Talk
+from fangpin.supervision.models import Clue, LeaderVisit, Talk, unit_label
 from fangpin.supervision.services.clues import clues_visible_to
 
 HOUSEHOLD_POSTS = (VisitorPost.TOWNSHIP_SECRETARY, VisitorPost.VILLAGE_SECRETARY)
@@ -66,8 +67,9 @@ def _visible_region(region: Region, user, message: str) -> Region:
 
 
 def talk_units(user):
-    """The units a user may talk to: the counties and townships of their region."""
-    return Region.objects.visible_to(user).filter(level__in=("county", "township")).order_by("path")
+    """The regions whose units a user may talk to: the counties and townships of their region, and the city
+    (for its line departments)."""
+    return Region.objects.visible_to(user).filter(level__in=("city", "county", "township")).order_by("path")
 
 
 def record_talk(
@@ -81,24 +83,33 @@ def record_talk(
     unit: str = "",
     commitments: str = "",
     clue_numbers: Iterable[str] = (),
+    department: str = "",
 ) -> Talk:
-    """Record a talk with the leaders of `region`'s unit; related clues must be ones the user sees, handed to that
-    unit or below it."""
+    """Record a talk with the leaders of `region`'s unit, or of its line department `department`; related clues
+    must be ones the user sees, handed to that unit (or below it; for a department, to that department)."""
     _require(user, "supervision.add_talk", "登记约谈")
     if not talk_units(user).filter(pk=region.pk).exists():
-        raise ValidationError({"region": "被约谈单位须为您管辖范围内的县（市、区）或乡镇"})
+        raise ValidationError({"region": "被约谈单位须为您管辖范围内的市、县（市、区）或乡镇"})
+    if department and department not in Department.values:
+        raise ValidationError({"department": f"未知的部门：{department}"})
+    if not department and region.level == Region.Level.CITY:
+        raise ValidationError({"department": "约谈市级单位时请选择被约谈的行业部门"})
     if held_on and held_on > today():
         raise ValidationError({"held_on": "约谈日期不能晚于今天"})
     numbers = list(dict.fromkeys(n.strip() for n in clue_numbers if n.strip()))
     # Only clues already handed to the unit (or below it): a talk is about how the unit handled them.
     handed = clues_visible_to(user).exclude(status=Clue.Status.GENERATED)
-    related = list(handed.filter(_in_subtree("assigned_region", region), number__in=numbers))
+    handed = handed.filter(_in_subtree("assigned_region", region))
+    if department:
+        handed = handed.filter(assigned_region=region, assigned_department=department)
+    related = list(handed.filter(number__in=numbers))
     missing = sorted(set(numbers) - {c.number for c in related})
     if missing:
         raise ValidationError({"clues": f"以下线索不存在或不属于被约谈单位：{'、'.join(missing)}"})
     talk = Talk(
         region=region,
-        unit=unit.strip() or region.full_name,
+        department=department,
+        unit=unit.strip() or unit_label(region, department),
         persons=persons,
         held_on=held_on,
         held_by=held_by,

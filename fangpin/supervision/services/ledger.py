@@ -10,7 +10,8 @@ Two views of the same clues:
 - by region (`by="region"`): where the problem is — every county and township in scope, each counting the clues
   located in its subtree;
 - by unit (`by="unit"`): who must fix it — every county and township in scope, each counting the clues handed to
-  that unit itself.
+  that unit itself, and after a county (or above the first county, the city) a row for each of its line
+  departments that has received clues.
 """
 
 from __future__ import annotations
@@ -22,20 +23,21 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Substr
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
 
 from fangpin.core.models import StatusChange
 from fangpin.core.scoping import subtree_bounds
 from fangpin.geo.models import Region
-from fangpin.supervision.models import Clue
+from fangpin.supervision.models import Clue, unit_label
 from fangpin.supervision.services import clues
 
 S = Clue.Status
 BY = {"region": "按问题所在地", "unit": "按承办单位"}
 UNIT_LEVELS = (Region.Level.COUNTY, Region.Level.TOWNSHIP)
 CENT = Decimal("0.01")
+DEPARTMENT_LEVEL = "department"  # the "层级" of a line department's row in the by-unit ledger
 
 # A clue counts as 查实 once classified (only `confirm` sets the classification), as 已整改 once it reached
 # 已整改 and was not sent back by a failed spot check. An escalated clue counts where it was before 督办.
@@ -91,6 +93,8 @@ class LedgerRow:
 
     @property
     def level_label(self) -> str:
+        if self.level == DEPARTMENT_LEVEL:
+            return "行业部门"
         return dict(Region.Level.choices).get(self.level, "") if self.level else "合计"
 
     @property
@@ -245,9 +249,25 @@ def ledger(user, *, by: str = "region", region: Region | None = None, day: dt.da
             )
     else:
         base = _in_subtree(base, "assigned_region__path", region)
-        by_unit = _tally(base.annotate(key=F("assigned_region_id")), day)
-        for area in areas:
-            rows.append(_fill(LedgerRow(area.code, area.name, area.level), by_unit.get(area.pk)))
+        unit = Concat(Cast("assigned_region_id", CharField()), Value(":"), "assigned_department")
+        by_unit = _tally(base.annotate(key=unit), day)
+        departments: dict[int, list[str]] = defaultdict(list)
+        for key in sorted(by_unit):
+            region_id, department = key.split(":", 1)
+            if department:
+                departments[int(region_id)].append(department)
+        # A city's departments come first, above its counties; a county's right after the county.
+        cities = Region.objects.filter(pk__in=departments).exclude(level__in=UNIT_LEVELS).order_by("path")
+        for area in [*cities, *areas]:
+            if area.level in UNIT_LEVELS:
+                rows.append(_fill(LedgerRow(area.code, area.name, area.level), by_unit.get(f"{area.pk}:")))
+            for department in departments.get(area.pk, []):
+                name = unit_label(area, department, full=False)
+                rows.append(
+                    _fill(
+                        LedgerRow(area.code, name, DEPARTMENT_LEVEL), by_unit.get(f"{area.pk}:{department}")
+                    )
+                )
     place = region or getattr(user, "region", None)
     total = LedgerRow(place.code if place else "", f"{place.name if place else '全部'}合计", "")
     _fill(total, _sum_all(base, day))

@@ -31,7 +31,10 @@ def assignment_complete(clue: Clue, user) -> str | None:
     ]
     if missing:
         return f"交办须填写{'、'.join(missing)}"
-    if clue.assigned_region.level not in ("county", "township"):
+    if clue.assigned_department:
+        if clue.assigned_region.level not in ("city", "county"):
+            return "交办给行业部门的问题线索只能交办到市级或县（市、区）级部门"
+    elif clue.assigned_region.level not in ("county", "township"):
         return "问题线索只能交办到县（市、区）或乡镇"
     return None
 
@@ -96,11 +99,43 @@ def rectification_complete(clue: Clue, user) -> str | None:
 
 
 def at_city_level(clue: Clue, user) -> str | None:
-    """Spot checks are the city departments' (seed §15): a county department may not check its own county."""
-    region = getattr(user, "region", None)
-    if getattr(user, "is_superuser", False) or (region is not None and region.level in ("city", "province")):
+    """Spot checks are the city departments' (seed §15): a county department may not check its own county, nor
+    a department a clue it rectified itself."""
+    if getattr(user, "is_superuser", False):
         return None
-    return "抽查由市级部门进行"
+    region = getattr(user, "region", None)
+    if region is None or region.level not in ("city", "province"):
+        return "抽查由市级部门进行"
+    own_unit = clue.assigned_region_id == getattr(user, "region_id", None)
+    if own_unit and clue.assigned_department and clue.assigned_department == getattr(user, "department", ""):
+        return "不能抽查本部门承办的问题线索"
+    return None
+
+
+HANDLE_PERMISSION = "supervision.handle_clue"
+
+
+def handles(clue: Clue, user) -> bool:
+    """Whether `user`'s unit is the one the clue was handed to: a line department's users handle the clues
+    handed to their department, everyone else (the poverty offices of counties and townships) the rest."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return (getattr(user, "department", "") or "") == (clue.assigned_department or "")
+
+
+def steps_for(clue: Clue, user) -> list[tuple[str, Transition]]:
+    """(step name, transition) of the steps `user` may take now: by permission, and the handling steps only for
+    the unit the clue was handed to. An escalated clue offers only the resume step back to the stage it was
+    in, under the one name "resume"."""
+    out = []
+    for t in CLUE_WORKFLOW.available(clue, user):
+        if t.permission == HANDLE_PERMISSION and not handles(clue, user):
+            continue
+        if not t.name.startswith("resume_"):
+            out.append((t.name, t))
+        elif t.name == f"resume_{clue.escalated_from}":
+            out.append(("resume", t))
+    return out
 
 
 def resumes_to(target: str):

@@ -82,18 +82,24 @@ def pool_clue(people, household, title="暗访发现：脱贫户家庭成员在�
     )
 
 
-def at(state, people, tree, household, *, classification="data_error", unit=None, proof=True) -> Clue:
-    """A clue of `household`, assigned to 白霓镇 (or `unit`), walked by the right roles to `state`.
+def at(
+    state, people, tree, household, *, classification="data_error", unit=None, department="", proof=True
+) -> Clue:
+    """A clue of `household`, assigned to 白霓镇 (or `unit`, or `department` of `unit`), walked by the right
+    roles to `state`.
 
     `proof` uploads the evidence the next step needs (verification evidence in 核查中, rectification evidence in
     整改中/问责中); pass False to test the guards that ask for it."""
     sup, unit_user, city = people["supervisor"], people["township_officer"], people["city_department"]
     if unit is not None and unit.pk != tree.township.pk:
         unit_user = people["tiancheng"] if unit.pk == tree.township_2.pk else people["county_officer"]
+    if department:
+        unit_user = {"medical_insurance": people["medical_officer"]}[department]
     clue = pool_clue(people, household)
     if state == S.GENERATED:
         return clue
-    clues.assign(clue, user=sup, unit=unit or tree.township, lead_official="王镇长", deadline=soon())
+    unit = unit or tree.township
+    clues.assign(clue, user=sup, unit=unit, department=department, lead_official="王镇长", deadline=soon())
     if state == S.ASSIGNED:
         return clue
     clues.start_verifying(clue, user=unit_user)
@@ -178,10 +184,11 @@ def one_step(clue, transition):
 
 # --------------------------------------------------------------------------------------- the transition table
 # name: (source state, classification, the call, who may, who holds no permission for it)
-HANDLERS_REFUSED = ("supervisor", "city_department", "medical_officer", "city_admin", "leader")
+HANDLERS_REFUSED = ("supervisor", "city_department", "city_admin", "leader")
 SUPERVISOR_REFUSED = ("township_officer", "county_officer", "city_department", "city_admin", "leader")
 SPOT_REFUSED = ("supervisor", "township_officer", "county_officer", "leader")
-OUT_OF_SCOPE = ("tiancheng", "outsider", "tongshan_supervisor", "village_cadre")
+# A county department sees only the clues handed to it, so a township's clue is out of its scope.
+OUT_OF_SCOPE = ("tiancheng", "outsider", "tongshan_supervisor", "village_cadre", "medical_officer")
 
 STEPS = {
     "start_verifying": (S.ASSIGNED, "data_error", lambda c, u, t: clues.start_verifying(c, user=u)),
@@ -321,7 +328,8 @@ def test_a_city_level_supervisor_assigns_and_a_county_unit_handles(people, tree,
 
 
 def test_spot_checks_are_refused_below_the_city_with_the_reason(people, tree, households):
-    clue = at(S.RECTIFIED, people, tree, households["a"])
+    # handed to the county department, which so sees it and rectifies it, but may not spot-check it
+    clue = at(S.RECTIFIED, people, tree, households["a"], unit=tree.county, department="medical_insurance")
     with nothing_written(clue), pytest.raises(TransitionRefused, match="市级"):
         clues.select_for_spot_check(clue, user=people["medical_officer"])  # a county department
     with one_step(clue, "select_spot_check"):

@@ -29,14 +29,16 @@ SCOPE_COVERED_URLS = {
 }
 
 # The clues of the fixture: a → 白霓镇, b → 崇阳县 (the county's own unit), c → 天城镇, d → 通山县's 通羊镇,
-# pool → 崇阳县's unassigned pool (a second hit on household a).
+# e → 崇阳县's 医保 department (a line department of the county: a second hit on household b),
+# pool → 崇阳县's unassigned pool (a second hit on household a). A county department sees only what was
+# handed to it; the county's poverty office and supervisor see the department's clue too.
 VISIBLE = {
-    "city_admin": {"a", "b", "c", "d"},
-    "county_officer": {"a", "b", "c"},
+    "city_admin": {"a", "b", "c", "d", "e"},
+    "county_officer": {"a", "b", "c", "e"},
     "township_officer": {"a"},
     "township_2": {"c"},
-    "medical_officer": {"a", "b", "c"},
-    "supervisor": {"a", "b", "c", "pool"},
+    "medical_officer": {"e"},
+    "supervisor": {"a", "b", "c", "e", "pool"},
     "supervisor_2": {"d"},
     "outsider": {"d"},
 }
@@ -62,6 +64,17 @@ def clue_of(tree, cast, households):
         out[key] = clues.assign(clue, user=supervisor, unit=unit, lead_official="负责人", deadline=deadline)
         handler = cast["outsider"] if key == "d" else cast["county_officer"]
         evidence.add_evidence(out[key], user=handler, name=f"材料{key}.pdf", content=PDF)
+    department_hit = comparison_hit(households["b"], code="BD-04")
+    clue = clues.clues_from_warnings([department_hit], user=cast["supervisor"]).created[0]
+    out["e"] = clues.assign(
+        clue,
+        user=cast["supervisor"],
+        unit=tree.county,
+        department="medical_insurance",
+        lead_official="负责人",
+        deadline=deadline,
+    )
+    evidence.add_evidence(out["e"], user=cast["medical_officer"], name="材料e.pdf", content=PDF)
     pool = comparison_hit(households["a"], code="BD-05")
     out["pool"] = clues.clues_from_warnings([pool], user=cast["supervisor"]).created[0]
     evidence.add_evidence(out["pool"], user=cast["supervisor"], name="材料pool.pdf", content=PDF)

@@ -26,7 +26,7 @@ from fangpin.supervision.choices import RectificationAction
 from fangpin.supervision.filters import ClueFilterSet
 from fangpin.supervision.models import Clue
 from fangpin.supervision.services import clues, evidence
-from fangpin.supervision.services.workflow import CLUE_WORKFLOW
+from fangpin.supervision.services.workflow import CLUE_WORKFLOW, steps_for
 from fangpin.supervision.tables import ClueTable, clue_id_number, sees_clue_personal_data
 
 DETAIL_TEMPLATE = "supervision/clue_detail.html"
@@ -49,19 +49,6 @@ def show_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         field = FIELD_ALIASES.get(field, field)
         form.add_error(field if field in form.fields else None, errors)
-
-
-def steps_for(clue: Clue, user) -> list:
-    """(URL step name, transition) of the steps `user` may take now. An escalated clue offers only the resume
-    step back to the stage it was in, under the one name "resume"."""
-    out = []
-    for t in CLUE_WORKFLOW.available(clue, user):
-        if t.name.startswith("resume_"):
-            if t.name == f"resume_{clue.escalated_from}":
-                out.append(("resume", t))
-        else:
-            out.append((t.name, t))
-    return out
 
 
 def clue_phone(value: str, user) -> str:

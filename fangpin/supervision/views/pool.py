@@ -132,6 +132,7 @@ class BatchAssignView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 batch = clues.assign_batch(
                     picked, user=request.user, title=d["title"], unit=d["unit"],
                     lead_official=d["lead_official"], deadline=d["deadline"], note=d["note"],
+                    department=d["department"],
                 )  # fmt: skip
             except ValidationError as exc:
                 messages.error(request, "未交办：" + refusal(exc))
