@@ -27,6 +27,7 @@ demo: install
 	$(BIN)/fangpin demo-users
 	$(BIN)/fangpin screen --region 421200
 	$(BIN)/fangpin demo-cases --seed $(DEMO_SEED) --share $(or $(DEMO_SHARE),0.12)
+	$(BIN)/fangpin demo-supervision --seed $(DEMO_SEED)
 	$(BIN)/fangpin serve --host $(HOST) --port $(PORT)
 
 serve: install

@@ -208,19 +208,32 @@ def delivery_cycles_due(year: int, day: dt.date) -> list[tuple[dt.date, dt.date]
     return cycles
 
 
+def covering_deliveries(unit: Unit):
+    """Datasets about the unit's area: uploaded in its region, below it, or above it (a city department's
+    delivery covers its counties)."""
+    above = [a.pk for a in unit.region.ancestors()]
+    return DepartmentDataset.objects.filter(
+        _in_subtree("batch__region", unit.region) | Q(batch__region__in=above)
+    )
+
+
 def metric_data_delivery(unit: Unit | Region, year: int, day: dt.date | None = None) -> Measured:
     """数据报送及时率 = 100 × reporting cycles with a delivery / cycles due, over every dataset kind the department
-    delivers (the catalogue) and every month of the year whose cycle has closed by the as-of day. A delivery is
-    an accepted dataset of that kind from the department, uploaded in the unit's region or below it, imported
-    within the cycle."""
+    delivers (the catalogue) and every month of the year whose cycle has closed by the as-of day, counted from
+    the cycle in which the area's data exchange began (its first delivery from any department): months before
+    the platform was in use are not held against anyone. A delivery is an accepted dataset of that kind from the
+    department about the unit's area (`covering_deliveries`), imported within the cycle."""
     _, end = year_bounds(year, day)
     unit = as_unit(unit)
     kinds = [k.code for k in KINDS if k.department == unit.department]
-    cycles = delivery_cycles_due(year, end)
+    deliveries = covering_deliveries(unit)
+    first = deliveries.order_by("created_at").values_list("created_at", flat=True).first()
+    began = timezone.localdate(first) if first else None
+    cycles = [(opens, due) for opens, due in delivery_cycles_due(year, end) if began and due >= began]
     if not kinds or not cycles:
-        return Measured(HUNDRED, "本部门暂无到期的数据报送任务")
-    imported = DepartmentDataset.objects.filter(
-        _in_subtree("batch__region", unit.region),
+        reason = "本地区尚未开始部门数据报送" if began is None else "暂无到期的报送期"
+        return Measured(_ratio(0, 0), "本部门无应报送的数据集" if not kinds else reason)
+    imported = deliveries.filter(
         department=unit.department,
         kind__in=kinds,
         created_at__gte=_aware(cycles[0][0]),
@@ -231,7 +244,7 @@ def metric_data_delivery(unit: Unit | Region, year: int, day: dt.date | None = N
         on = timezone.localdate(created_at)
         delivered.update((kind, opens) for opens, due in cycles if opens <= on <= due)
     due = len(kinds) * len(cycles)
-    basis = f"{len(kinds)} 类数据 × {len(cycles)} 个月，应报送 {due} 期，按时报送 {len(delivered)} 期"
+    basis = f"{len(kinds)} 类数据 × {len(cycles)} 期，应报送 {due} 期，按时报送 {len(delivered)} 期"
     return Measured(_ratio(len(delivered), due), basis)
 
 
@@ -278,8 +291,8 @@ DEPARTMENT_METRICS: dict[str, Metric] = {
     ),
     "data_delivery": Metric(
         "部门数据报送及时率", metric_data_delivery, 30,
-        f"本部门应报送的每类数据集、每个月一期（上月 {DELIVERY_DUE_DAY + 1} 日至本月 {DELIVERY_DUE_DAY} 日导入为按时），"
-        "截至考核日已到期的期数中按时报送的比例 × 100；没有到期任务的记 100 分。",
+        f"本部门应报送的每类数据集、每个月一期（当月 {DELIVERY_DUE_DAY + 1} 日至次月 {DELIVERY_DUE_DAY} 日导入为按时），"
+        "自本地区开始报送部门数据之期起，截至考核日已到期的期数中按时报送的比例 × 100；没有到期任务的记 100 分。",
         UnitKind.DEPARTMENT,
     ),
 }  # fmt: skip

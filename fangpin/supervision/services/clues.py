@@ -407,7 +407,12 @@ def draw_spot_checks(*, user, share: Decimal, seed: int | None = None) -> list[C
     # Refuse a county department at once, whatever it can see (a clue of its own would be refused anyway).
     if reason := at_city_level(Clue(), user):
         raise TransitionRefused(reason)
-    waiting = list(clues_visible_to(user).filter(status=S.RECTIFIED).order_by("pk"))
+    # Only what the user may check: not the clues handed to their own department.
+    waiting = [
+        clue
+        for clue in clues_visible_to(user).filter(status=S.RECTIFIED).order_by("pk")
+        if at_city_level(clue, user) is None
+    ]
     if not waiting:
         return []
     chosen = random.Random(seed).sample(waiting, max(1, math.ceil(len(waiting) * float(share))))

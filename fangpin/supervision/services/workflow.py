@@ -120,7 +120,11 @@ def handles(clue: Clue, user) -> bool:
     handed to their department, everyone else (the poverty offices of counties and townships) the rest."""
     if getattr(user, "is_superuser", False):
         return True
-    return (getattr(user, "department", "") or "") == (clue.assigned_department or "")
+    department = getattr(user, "department", "") or ""
+    if department != (clue.assigned_department or ""):
+        return False
+    # A department's clue is its own unit's: the city's 民政 does not act for a county's 民政.
+    return not department or getattr(user, "region_id", None) == clue.assigned_region_id
 
 
 def steps_for(clue: Clue, user) -> list[tuple[str, Transition]]:
