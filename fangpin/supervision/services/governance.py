@@ -92,6 +92,8 @@ def record_talk(
         raise ValidationError({"region": "被约谈单位须为您管辖范围内的市、县（市、区）或乡镇"})
     if department and department not in Department.values:
         raise ValidationError({"department": f"未知的部门：{department}"})
+    if department and region.level not in (Region.Level.CITY, Region.Level.COUNTY):
+        raise ValidationError({"department": "行业部门只在市级和县（市、区）级，乡镇不能选择被约谈部门"})
     if not department and region.level == Region.Level.CITY:
         raise ValidationError({"department": "约谈市级单位时请选择被约谈的行业部门"})
     if held_on and held_on > today():

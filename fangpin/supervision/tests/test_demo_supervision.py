@@ -67,7 +67,9 @@ def test_overdue_clues_are_escalated_and_the_moved_deadlines_are_logged(demo):
         assert timeline(clue)[-1].transition == "escalate" and clue.escalation_reason.startswith(
             "超过整改时限"
         )
-    moved = ObjectChange.objects.filter(source="command:demo-supervision", object_repr__contains="整改时限改为")
+    moved = ObjectChange.objects.filter(
+        source="command:demo-supervision", object_repr__contains="整改时限改为"
+    )
     assert moved.count() == escalated.count()
 
 
