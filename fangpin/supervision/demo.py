@@ -148,7 +148,12 @@ def _walk(
 
 
 def build(county: Region, *, seed: int = 1, size: int = 60, today: dt.date | None = None) -> Counter:
-    """Clues, visits, the assessment and talks for `county`; returns what was made, by kind."""
+    """Clues, visits, the assessment and talks for `county`, all or nothing; returns what was made, by kind."""
+    with transaction.atomic():
+        return _build(county, seed=seed, size=size, today=today)
+
+
+def _build(county: Region, *, seed: int, size: int, today: dt.date | None) -> Counter:
     made: Counter = Counter()
     if Clue.objects.filter(assigned_region__path__startswith=county.path).exists():
         return made
@@ -223,7 +228,7 @@ def _visits(county: Region, people: Officials, rng: random.Random, today: dt.dat
     and village secretaries' visits to the tens of thousands of poor households in one logged bulk write (the
     service per row would take minutes). Each township gets its own completion rate, so the coverage page and
     the assessment show lagging townships."""
-    day = max(dt.date(today.year, 1, 2), today - dt.timedelta(days=40))
+    day = min(today, max(dt.date(today.year, 1, 2), today - dt.timedelta(days=40)))
     made = 0
     for village in governance.poor_villages(county):
         if rng.random() < 0.9:

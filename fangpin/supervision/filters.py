@@ -4,11 +4,14 @@ place within the user's subtree. Every choice list is drawn from what the user m
 import django_filters
 from django.db.models import Q
 
+from fangpin.accounts.models import Department
 from fangpin.geo.models import Region
 from fangpin.registry.filters import ScopedFilterSet
 from fangpin.supervision.choices import ClueSource
 from fangpin.supervision.models import Clue, ClueBatch
 from fangpin.supervision.services import clues
+
+OWN_OFFICE = "none"  # the department filter's value for "handed to the region's own office"
 
 
 class ClueFilterSet(ScopedFilterSet):
@@ -21,17 +24,23 @@ class ClueFilterSet(ScopedFilterSet):
     unit = django_filters.ModelChoiceFilter(
         label="承办单位", field_name="assigned_region", queryset=Region.objects.none()
     )
+    department = django_filters.ChoiceFilter(
+        label="承办部门",
+        choices=[(OWN_OFFICE, "（区划本身，非行业部门）"), *Department.choices],
+        method="filter_department",
+    )
     batch = django_filters.ModelChoiceFilter(label="交办批次", queryset=ClueBatch.objects.none())
     overdue = django_filters.BooleanFilter(label="已逾期", method="filter_overdue")
 
     class Meta:
         model = Clue
-        fields = ["q", "status", "source", "rule", "unit", "batch", "region", "overdue"]
+        fields = ["q", "status", "source", "rule", "unit", "department", "batch", "region", "overdue"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = getattr(self.request, "user", None)
-        units = Region.objects.visible_to(user).filter(level__in=("county", "township")).order_by("path")
+        levels = ("city", "county", "township")  # the city for its line departments
+        units = Region.objects.visible_to(user).filter(level__in=levels).order_by("path")
         self.filters["unit"].queryset = units
         self.filters["batch"].queryset = clues.batches_visible_to(user)
 
@@ -42,6 +51,11 @@ class ClueFilterSet(ScopedFilterSet):
         return queryset.filter(
             Q(number__startswith=value) | Q(title__contains=value) | Q(household__number__startswith=value)
         )
+
+    def filter_department(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(assigned_department="" if value == OWN_OFFICE else value)
 
     def filter_overdue(self, queryset, name, value):
         # Overdue is the service's rule (clues.overdue): the deadline narrows the candidates in the database, the

@@ -36,7 +36,10 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 class AssignForm(forms.Form):
     unit = UnitChoiceField(
-        label="承办单位（县、乡镇）", queryset=Region.objects.none(), required=False, empty_label="请选择"
+        label="承办单位（县、乡镇；行业部门选所在的市或县）",
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label="请选择",
     )
     department = forms.ChoiceField(
         label="承办部门", choices=[("", "（该区划的扶贫部门）"), *Department.choices], required=False,

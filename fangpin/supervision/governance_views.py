@@ -58,7 +58,10 @@ class TalkForm(forms.Form):
         help_text="约谈市、县行业部门时选择",
     )  # fmt: skip
     unit = forms.CharField(
-        label="被约谈单位名称", max_length=100, required=False, help_text="不填则用区划全称"
+        label="被约谈单位名称",
+        max_length=100,
+        required=False,
+        help_text="不填则用区划全称（约谈部门时加部门名称）",
     )
     persons = forms.CharField(label="被约谈人及职务", max_length=200)
     held_on = forms.DateField(label="约谈日期", widget=DATE)

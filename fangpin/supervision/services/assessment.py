@@ -91,11 +91,12 @@ def _aware(day: dt.date) -> dt.datetime:
 
 
 def handed_to(unit: Unit | Region):
-    """The clues handed to the unit: to a department, those handed to that department of the region; to a region,
-    every clue handed to it or below it, its departments' included (a county answers for its departments)."""
+    """The clues handed to the unit: to a department, those handed to that department of that very region; to a
+    region, every clue handed to it or below it, its departments' included (a county answers for its departments)."""
     unit = as_unit(unit)
-    clues = Clue.objects.filter(_in_subtree("assigned_region", unit.region))
-    return clues.filter(assigned_department=unit.department) if unit.department else clues
+    if unit.department:  # the department of this region only: the city's 民政 is not the counties' 民政
+        return Clue.objects.filter(assigned_region=unit.region, assigned_department=unit.department)
+    return Clue.objects.filter(_in_subtree("assigned_region", unit.region))
 
 
 def received_clues(unit: Unit | Region, year: int, day: dt.date | None = None):
@@ -208,37 +209,52 @@ def delivery_cycles_due(year: int, day: dt.date) -> list[tuple[dt.date, dt.date]
     return cycles
 
 
-def covering_deliveries(unit: Unit):
-    """Datasets about the unit's area: uploaded in its region, below it, or above it (a city department's
-    delivery covers its counties)."""
+def area_deliveries(unit: Unit):
+    """Datasets about the unit's area from any department: uploaded in its region, below it, or above it."""
     above = [a.pk for a in unit.region.ancestors()]
     return DepartmentDataset.objects.filter(
         _in_subtree("batch__region", unit.region) | Q(batch__region__in=above)
     )
 
 
+def own_deliveries(unit: Unit):
+    """The department's deliveries covering the unit: uploaded in its own region or above it (a city
+    department's delivery covers its counties) — never a county's upload credited to the city."""
+    regions = [unit.region.pk, *(a.pk for a in unit.region.ancestors())]
+    return DepartmentDataset.objects.filter(batch__region__in=regions, department=unit.department)
+
+
+def delivery_day(year: int, day: dt.date | None = None) -> dt.date:
+    """The as-of day of the delivery metric: December's cycle closes on 10 January of the next year, so the
+    year's deliveries are counted up to then (or today if earlier)."""
+    return min(day or today(), dt.date(year + 1, 1, DELIVERY_DUE_DAY))
+
+
 def metric_data_delivery(unit: Unit | Region, year: int, day: dt.date | None = None) -> Measured:
     """数据报送及时率 = 100 × reporting cycles with a delivery / cycles due, over every dataset kind the department
     delivers (the catalogue) and every month of the year whose cycle has closed by the as-of day, counted from
     the cycle in which the area's data exchange began (its first delivery from any department): months before
-    the platform was in use are not held against anyone. A delivery is an accepted dataset of that kind from the
-    department about the unit's area (`covering_deliveries`), imported within the cycle."""
-    _, end = year_bounds(year, day)
+    the platform was in use are not held against anyone (`area_deliveries`). A delivery is an accepted dataset of
+    that kind from the department (`own_deliveries`), imported within the cycle. December's cycle closes on
+    10 January of the next year and is counted then (`delivery_day`)."""
+    end = delivery_day(year, day)
     unit = as_unit(unit)
     kinds = [k.code for k in KINDS if k.department == unit.department]
-    deliveries = covering_deliveries(unit)
-    first = deliveries.order_by("created_at").values_list("created_at", flat=True).first()
+    first = area_deliveries(unit).order_by("created_at").values_list("created_at", flat=True).first()
     began = timezone.localdate(first) if first else None
     cycles = [(opens, due) for opens, due in delivery_cycles_due(year, end) if began and due >= began]
     if not kinds or not cycles:
         reason = "本地区尚未开始部门数据报送" if began is None else "暂无到期的报送期"
         return Measured(_ratio(0, 0), "本部门无应报送的数据集" if not kinds else reason)
-    imported = deliveries.filter(
-        department=unit.department,
-        kind__in=kinds,
-        created_at__gte=_aware(cycles[0][0]),
-        created_at__lt=_aware(cycles[-1][1] + dt.timedelta(days=1)),
-    ).values_list("kind", "created_at")
+    imported = (
+        own_deliveries(unit)
+        .filter(
+            kind__in=kinds,
+            created_at__gte=_aware(cycles[0][0]),
+            created_at__lt=_aware(cycles[-1][1] + dt.timedelta(days=1)),
+        )
+        .values_list("kind", "created_at")
+    )
     delivered = set()
     for kind, created_at in imported:
         on = timezone.localdate(created_at)
@@ -350,12 +366,15 @@ def assessed_departments(region: Region, year: int) -> list[str]:
     present |= set(
         Clue.objects.filter(assigned_region=region)
         .exclude(assigned_department="")
+        .order_by()
         .values_list("assigned_department", flat=True)
+        .distinct()
     )
     present |= set(
-        DepartmentDataset.objects.filter(batch__region=region, created_at__year=year).values_list(
-            "department", flat=True
-        )
+        DepartmentDataset.objects.filter(batch__region=region, created_at__year=year)
+        .order_by()
+        .values_list("department", flat=True)
+        .distinct()
     )
     return [d for d in Department.values if d in present]
 
@@ -493,6 +512,14 @@ def assess(region: Region, year: int, *, user, day: dt.date | None = None) -> li
                 unit=unit.region, department=unit.department, year=year, defaults=computed
             )
             results.append(row)
+        # A unit no longer assessed (a department whose accounts were closed) leaves no stale result behind.
+        stale = results_for(region, year, user=user).exclude(pk__in=[r.pk for r in results])
+        if UnitKind.DEPARTMENT not in indicators:
+            stale = stale.filter(department="")
+        if UnitKind.REGION not in indicators:
+            stale = stale.exclude(department="")
+        for row in stale:
+            row.delete()
     return results
 
 

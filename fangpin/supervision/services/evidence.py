@@ -10,13 +10,14 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from fangpin.core import changelog
 from fangpin.supervision.models import Clue, ClueEvidence
-from fangpin.supervision.services.clues import _require, _visible
+from fangpin.supervision.services.clues import _visible
+from fangpin.supervision.services.workflow import HANDLE_PERMISSION, HANDLER_EVIDENCE_STAGES, handles
 
 # extension -> (content type, accepted leading bytes). Office files are ZIP (OOXML) or OLE2 (legacy).
 ZIP, OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -63,10 +64,24 @@ def check_upload(name: str, content: bytes) -> tuple[str, str]:
     return name, content_type
 
 
+def upload_refusal(clue: Clue, user) -> str | None:
+    """Why `user` may not attach a file to the clue's current step, or None. While the unit verifies and
+    rectifies, its evidence is its own (or a supervisor's): the guards of its steps count these files."""
+    if not user.has_perm("supervision.add_clueevidence"):
+        return "您没有权限上传佐证材料"
+    handler = user.has_perm(HANDLE_PERMISSION) and handles(clue, user)
+    if clue.status in HANDLER_EVIDENCE_STAGES and not (
+        handler or user.has_perm("supervision.supervise_clue")
+    ):
+        return "核查、整改阶段的佐证材料由承办单位上传"
+    return None
+
+
 def add_evidence(clue: Clue, *, user, name: str, content: bytes, note: str = "") -> ClueEvidence:
     """Attach a file to the clue's current step."""
     _visible(clue, user)
-    _require(user, "supervision.add_clueevidence", "上传佐证材料")
+    if reason := upload_refusal(clue, user):
+        raise PermissionDenied(reason)
     if clue.status in Clue.FINISHED:
         raise ValidationError("已销号的问题线索不能再上传材料")
     display, content_type = check_upload(name, content)

@@ -269,7 +269,12 @@ def ledger(user, *, by: str = "region", region: Region | None = None, day: dt.da
                     )
                 )
     place = region or getattr(user, "region", None)
-    total = LedgerRow(place.code if place else "", f"{place.name if place else '全部'}合计", "")
+    label = place.name if place else "全部"
+    if clues.sees_only_own_department(user):
+        # A county department's ledger is its own: its row only, and its name on the total.
+        rows = [r for r in rows if r.level == DEPARTMENT_LEVEL] if by == "unit" else rows
+        label = unit_label(user.region, user.department, full=False)
+    total = LedgerRow(place.code if place else "", f"{label}合计", "")
     _fill(total, _sum_all(base, day))
     return Ledger(by=by, day=day, region=region, rows=rows, total=total)
 

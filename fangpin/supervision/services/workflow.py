@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fangpin.core.workflow import Transition, Workflow
 from fangpin.supervision.choices import Classification, RectificationAction
-from fangpin.supervision.models import Clue
+from fangpin.supervision.models import Clue, unit_label
 
 S = Clue.Status
 
@@ -34,9 +34,19 @@ def assignment_complete(clue: Clue, user) -> str | None:
     if clue.assigned_department:
         if clue.assigned_region.level not in ("city", "county"):
             return "交办给行业部门的问题线索只能交办到市级或县（市、区）级部门"
+        if not has_accounts(clue.assigned_region, clue.assigned_department):
+            # Nobody could take the clue's steps: refuse rather than hand it into a void.
+            unit = unit_label(clue.assigned_region, clue.assigned_department)
+            return f"{unit}尚未开通经办账号，无法交办，请先为其开通账号"
     elif clue.assigned_region.level not in ("county", "township"):
         return "问题线索只能交办到县（市、区）或乡镇"
     return None
+
+
+def has_accounts(region, department: str) -> bool:
+    from fangpin.accounts.models import User
+
+    return User.objects.filter(region=region, department=department, is_active=True).exists()
 
 
 def confirmation_complete(clue: Clue, user) -> str | None:
@@ -113,6 +123,9 @@ def at_city_level(clue: Clue, user) -> str | None:
 
 
 HANDLE_PERMISSION = "supervision.handle_clue"
+SPOT_CHECK_PERMISSION = "supervision.spot_check_clue"
+# The stages in which the handling unit gathers its evidence: only it (or a supervisor) may add files then.
+HANDLER_EVIDENCE_STAGES = (S.VERIFYING, S.RECTIFYING, S.ACCOUNTABILITY)
 
 
 def handles(clue: Clue, user) -> bool:
@@ -135,6 +148,8 @@ def steps_for(clue: Clue, user) -> list[tuple[str, Transition]]:
     for t in CLUE_WORKFLOW.available(clue, user):
         if t.permission == HANDLE_PERMISSION and not handles(clue, user):
             continue
+        if t.permission == SPOT_CHECK_PERMISSION and at_city_level(clue, user):
+            continue  # never possible for this user on this clue (below the city, or its own unit's)
         if not t.name.startswith("resume_"):
             out.append((t.name, t))
         elif t.name == f"resume_{clue.escalated_from}":

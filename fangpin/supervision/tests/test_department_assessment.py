@@ -48,6 +48,17 @@ REGION_WEIGHTS = {
 DEPARTMENT_WEIGHTS = {"rectification_rate": 40, "overdue_clues": 30, "data_delivery": 30}
 
 
+@pytest.fixture(autouse=True)
+def county_civil(tree):
+    """崇阳县 民政's own account: a clue is handed only to a department that has one (someone must handle it)."""
+    from fangpin.accounts.services import create_user
+    from fangpin.core.testing import PASSWORD
+
+    return create_user(
+        "county_civil", role="department", region_code=tree.county.code, password=PASSWORD, department=CIVIL
+    )
+
+
 def to_department(village, department, supervisor, status=S.ASSIGNED, deadline=dt.date(2026, 4, 1)) -> Clue:
     """A clue handed (now) to `department` of 崇阳县, then put at `status`."""
     clue = clues.create_clue(
@@ -88,12 +99,14 @@ def graded(clock, tree, cast):  # noqa: F811
 # ---------------------------------------------------------------- who is assessed, with which indicators
 
 
-def test_the_departments_a_county_assesses(clock, tree, cast):  # noqa: F811
-    assert assessment.assessed_departments(tree.county, YEAR) == [MED]  # 医保 has an account there
-    cast["medical_officer"].is_active = False
-    cast["medical_officer"].save()
-    assert assessment.assessed_departments(tree.county, YEAR) == []
+def test_the_departments_a_county_assesses(clock, tree, cast, county_civil):  # noqa: F811
+    # 民政 and 医保 have an account there
+    assert assessment.assessed_departments(tree.county, YEAR) == [CIVIL, MED]
     to_department(tree.village_a, CIVIL, cast["supervisor"])  # a clue handed to 崇阳县 民政
+    for user in (cast["medical_officer"], county_civil):
+        user.is_active = False
+        user.save()
+    assert assessment.assessed_departments(tree.county, YEAR) == [CIVIL]  # by its clue only; 医保 no longer
     delivery(tree.county, "housing", "house_appraisal", dt.datetime(YEAR, 2, 1, 9))
     delivery(tree.county, "water", "water_check", dt.datetime(YEAR - 1, 12, 1, 9))  # another year
     delivery(tree.other_county, "education", "school_enrolment", dt.datetime(YEAR, 2, 1, 9))  # another county

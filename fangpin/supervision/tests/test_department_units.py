@@ -40,6 +40,17 @@ MED, CIVIL = "medical_insurance", "civil_affairs"
 HANDLING = ("start_verifying", "confirm", "unfounded", "start_rectifying", "rectified")
 
 
+@pytest.fixture(autouse=True)
+def county_civil(tree):
+    """崇阳县 民政's own account: a clue is handed only to a department that has one (someone must handle it)."""
+    from fangpin.accounts.services import create_user
+    from fangpin.core.testing import PASSWORD
+
+    return create_user(
+        "county_civil", role="department", region_code=tree.county.code, password=PASSWORD, department=CIVIL
+    )
+
+
 @pytest.fixture
 def people(cast, tree):
     return make_people(cast, tree)

@@ -75,7 +75,7 @@ def clue_context(clue: Clue, user, bound: dict) -> dict:
     ]  # fmt: skip
     person = clue.person
     household = clue.household
-    can_upload = user.has_perm("supervision.add_clueevidence") and clue.status not in Clue.FINISHED
+    can_upload = evidence.upload_refusal(clue, user) is None and clue.status not in Clue.FINISHED
     actions = dict(RectificationAction.choices)
     return {
         "clue": clue,

@@ -18,6 +18,7 @@ from fangpin.monitoring.models import Warning
 from fangpin.supervision import forms as f
 from fangpin.supervision.models import Clue
 from fangpin.supervision.services import clues
+from fangpin.supervision.services.workflow import at_city_level
 from fangpin.supervision.tables import CluePickTable, ClueTable, ClueWarningTable
 from fangpin.supervision.views.clue import refusal, show_errors
 
@@ -184,7 +185,10 @@ class SpotCheckView(LoginRequiredMixin, PermissionRequiredMixin, View):
         checking = ClueTable(visible.filter(status=S.SPOT_CHECK), user=self.request.user)
         context = {
             "form": form,
-            "waiting": visible.filter(status=S.RECTIFIED).count(),
+            # What this user could draw: not the clues handed to their own department.
+            "waiting": sum(
+                1 for c in visible.filter(status=S.RECTIFIED) if at_city_level(c, self.request.user) is None
+            ),
             "checking": checking,
         }
         return render(self.request, self.template_name, context)
