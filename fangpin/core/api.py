@@ -231,3 +231,76 @@ class StatusHistorySerializer(serializers.Serializer):
 
     def get_to_label(self, row) -> str:
         return self.status_labels.get(row.to_status, row.to_status)
+
+
+# ---------------------------------------------------------------- workflow records (cases, clues)
+
+
+def step_descriptions(obj, user, steps, route_prefix: str) -> list[dict]:
+    """The steps (name, Transition) `user` may take on `obj`, as the API lists them: name, label, the POST URL
+    (route `<route_prefix>-<name with dashes>`), whether a comment is required, and — guards only read, so
+    running them here says in advance why a step would be refused now — `blocked_by`."""
+    from django.urls import reverse
+
+    out = []
+    for name, t in steps:
+        blocked = next((reason for guard in t.guards if (reason := guard(obj, user))), None)
+        out.append(
+            {
+                "name": name,
+                "label": t.label,
+                "url": reverse(f"{route_prefix}-{name.replace('_', '-')}", args=[obj.pk]),
+                "comment_required": t.comment_required,
+                "blocked_by": blocked,
+            }
+        )
+    return out
+
+
+class WorkflowViewSet(ScopedViewSet):
+    """A scoped viewset of records with a workflow: input parsing for the step routes, and the record as the
+    step left it (`detail_serializer_class`, read fresh through the scope)."""
+
+    detail_serializer_class: Any = None
+
+    def parse(self, serializer_class, request) -> dict:
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def detail_response(self, obj, code: int = 200) -> Response:
+        obj = self.get_queryset().get(pk=obj.pk)  # fresh, with what the step wrote
+        return Response(
+            self.detail_serializer_class(obj, context=self.get_serializer_context()).data, status=code
+        )
+
+
+def workflow_step(
+    name: str, *, input_serializer, response_serializer, run, transition, doc: str, missing=None
+):
+    """The POST route of workflow step `name` on a `WorkflowViewSet`: /…/{id}/<name with dashes>/.
+
+    `transition(obj)` is the declared Transition behind the step, or None where it does not apply; then
+    `missing` = (permission, label, refusal) says who may ask and why it is refused. The step's own permission
+    is checked before its input is read (a role that does not own the step learns only that); `run(obj, user,
+    data)` takes it (looking the service up per call lets a test stand between the load and the write)."""
+    from drf_spectacular.utils import extend_schema
+
+    from fangpin.core.workflow import TransitionRefused
+
+    def step(self, request, pk=None):
+        obj = self.get_object()
+        declared = transition(obj)
+        permission, label = (declared.permission, declared.label) if declared else missing[:2]
+        if permission and not request.user.has_perm(permission):
+            raise DjangoPermissionDenied(f"您没有权限执行“{label}”")
+        if declared is None:
+            raise TransitionRefused(missing[2])
+        run(obj, request.user, self.parse(input_serializer, request))
+        return self.detail_response(obj)
+
+    step.__name__ = name
+    step.__doc__ = doc
+    dashed = name.replace("_", "-")
+    step = action(detail=True, methods=["post"], url_path=dashed, url_name=dashed)(step)
+    return extend_schema(request=input_serializer, responses=response_serializer, summary=doc)(step)

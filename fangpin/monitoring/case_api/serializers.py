@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.urls import reverse
 from rest_framework import serializers
 
-from fangpin.core.api import PersonalDataField, StatusHistorySerializer
+from fangpin.core.api import PersonalDataField, StatusHistorySerializer, step_descriptions
 from fangpin.monitoring.models import CaseObjection, MonitoringCase, Visit
 from fangpin.monitoring.services import elimination, followup
 from fangpin.monitoring.services.workflow import CASE_WORKFLOW, notice_end, steps_for, today
@@ -114,20 +113,7 @@ class CaseDetailSerializer(CaseSerializer):
 
     def get_actions(self, case) -> list[dict]:
         user = self.context["request"].user
-        out = []
-        for t in steps_for(case, user):
-            # Guards only read, so running them here says in advance why a button would be refused.
-            blocked = next((reason for guard in t.guards if (reason := guard(case, user))), None)
-            out.append(
-                {
-                    "name": t.name,
-                    "label": t.label,
-                    "url": reverse(f"case-{t.name.replace('_', '-')}", args=[case.pk]),
-                    "comment_required": t.comment_required,
-                    "blocked_by": blocked,
-                }
-            )
-        return out
+        return step_descriptions(case, user, [(t.name, t) for t in steps_for(case, user)], "case")
 
     def get_elimination_criteria(self, case) -> list[dict]:
         if case.status not in MonitoringCase.ENROLLED:

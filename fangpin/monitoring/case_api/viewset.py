@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from fangpin.core.api import ModelPermissions, ScopedViewSet
+from fangpin.core.api import ModelPermissions, WorkflowViewSet, workflow_step
 from fangpin.core.workflow import status_history
 from fangpin.monitoring.case_api.inputs import (
     STEPS,
@@ -39,25 +39,15 @@ from fangpin.monitoring.services.workflow import CASE_WORKFLOW
 def _step_action(name: str):
     """The POST route of transition `name`: /api/cases/{id}/<name with dashes>/ (URL name case-<same>)."""
     service_name, input_serializer = STEPS[name]
-    transition = CASE_WORKFLOW.by_name[name]
-
-    def step(self, request, pk=None):
-        case = self.get_object()
-        if transition.permission and not request.user.has_perm(transition.permission):
-            # The step's own permission before its input: a role that does not own the step learns only that.
-            raise PermissionDenied(f"您没有权限执行“{transition.label}”")
-        data = self.parse(input_serializer, request)
-        # Looked up per call so a test can stand between the load and the write (see the concurrency test).
-        getattr(cases, service_name)(case, user=request.user, **data)
-        return self.detail_response(case)
-
-    step.__name__ = name
-    step.__doc__ = f"{transition.label}（{'、'.join(STATUS_LABELS[s] for s in transition.source)} → "
-    step.__doc__ += f"{STATUS_LABELS[transition.target]}）"
-    dashed = name.replace("_", "-")
-    step = action(detail=True, methods=["post"], url_path=dashed, url_name=dashed)(step)
-    return extend_schema(request=input_serializer, responses=CaseDetailSerializer, summary=transition.label)(
-        step
+    declared = CASE_WORKFLOW.by_name[name]
+    sources = "、".join(STATUS_LABELS[s] for s in declared.source)
+    return workflow_step(
+        name,
+        input_serializer=input_serializer,
+        response_serializer=CaseDetailSerializer,
+        transition=lambda case: declared,
+        run=lambda case, user, data: getattr(cases, service_name)(case, user=user, **data),
+        doc=f"{declared.label}（{sources} → {STATUS_LABELS[declared.target]}）",
     )
 
 
@@ -75,7 +65,7 @@ class CasePermissions(ModelPermissions):
         return request.user.has_perm("monitoring.view_monitoringcase")
 
 
-class CaseViewSet(ScopedViewSet):
+class CaseViewSet(WorkflowViewSet):
     """监测对象. POST creates a clue; each workflow step is a POST action on the case. `?format=xlsx` exports."""
 
     model = MonitoringCase
@@ -85,6 +75,7 @@ class CaseViewSet(ScopedViewSet):
     export_permission = "monitoring.export_ledger"
     http_method_names = ["get", "post", "head", "options"]
     queryset = MonitoringCase.objects.none()
+    detail_serializer_class = CaseDetailSerializer
 
     def get_queryset(self):
         return super().get_queryset().select_related("household__region", "cadre")
@@ -93,15 +84,6 @@ class CaseViewSet(ScopedViewSet):
         if self.action in STEPS:  # the browsable API's form and the schema show the step's input
             return STEPS[self.action][1]
         return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
-
-    def parse(self, serializer_class, request) -> dict:
-        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def detail_response(self, case, code=status.HTTP_200_OK) -> Response:
-        case = self.get_queryset().get(pk=case.pk)  # fresh, with what the step wrote
-        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(request=OpenCaseSerializer, responses={201: CaseDetailSerializer})
     def create(self, request, *args, **kwargs):

@@ -13,13 +13,13 @@ from fangpin.core.scoping import subtree_bounds
 from fangpin.exchange.catalogue import BY_CODE
 from fangpin.exchange.models import DepartmentDataset
 from fangpin.geo.models import Region
-from fangpin.monitoring.services.parameters import _ancestor_paths
+from fangpin.monitoring.services.parameters import ancestor_paths
 
 
 def datasets_for(region: Region) -> tuple[dict[str, list[Path]], dict[str, dict]]:
     """The delivered datasets a run over `region` reads — those delivered for the region, an ancestor or a part
     of it — as Parquet paths per kind, and what they are (for the run record and explanations)."""
-    ancestors = _ancestor_paths(region)
+    ancestors = ancestor_paths(region)
     low, high = subtree_bounds(region.path)
     qs = (
         DepartmentDataset.objects.filter(

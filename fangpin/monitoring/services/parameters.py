@@ -98,7 +98,7 @@ def load_default_parameters() -> int:
     return created
 
 
-def _ancestor_paths(region: Region) -> list[str]:
+def ancestor_paths(region: Region) -> list[str]:
     lengths = sorted(set(Region.PATH_LENGTH.values()))
     return [region.path[:n] for n in lengths if n <= len(region.path)]
 
@@ -108,11 +108,17 @@ def resolve_parameters(keys, region: Region, day: dt.date) -> dict[str, PolicyPa
     region and its ancestors; between equal dates the nearer region wins."""
     rows = (
         PolicyParameter.objects.filter(
-            key__in=list(keys), region__path__in=_ancestor_paths(region), effective_from__lte=day
+            key__in=list(keys), region__path__in=ancestor_paths(region), effective_from__lte=day
         )
         .select_related("region")
         .order_by("key", "-effective_from")
     )
+    return choose_in_force(rows)
+
+
+def choose_in_force(rows) -> dict[str, PolicyParameter]:
+    """Of the rows of a region and its ancestors started on or before a day, ordered by key and latest start
+    first, the one in force for each key: the latest start; between equal dates the nearer region."""
     chosen: dict[str, PolicyParameter] = {}
     for row in rows:
         best = chosen.get(row.key)
@@ -185,5 +191,5 @@ def parameters_visible_to(user):
         return PolicyParameter.objects.all() if user.is_superuser else PolicyParameter.objects.none()
     low, high = subtree_bounds(region.path)
     return PolicyParameter.objects.filter(
-        Q(region__path__in=_ancestor_paths(region)) | Q(region__path__gte=low, region__path__lt=high)
+        Q(region__path__in=ancestor_paths(region)) | Q(region__path__gte=low, region__path__lt=high)
     )

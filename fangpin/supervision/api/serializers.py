@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from fangpin.core.api import StatusHistorySerializer
+from fangpin.core.api import StatusHistorySerializer, step_descriptions
 from fangpin.core.validators import mask_mobile
 from fangpin.supervision.models import Clue, ClueBatch, ClueEvidence
 from fangpin.supervision.services import clues
@@ -93,22 +93,7 @@ class ClueDetailSerializer(ClueSerializer):
         return ClueEvidenceSerializer(rows, many=True, context=self.context).data
 
     def get_steps(self, clue) -> list[dict]:
-        user = _user(self)
-        out = []
-        for name, t in steps_for(clue, user):
-            # Guards only read, so running them here says in advance why a step would be refused.
-            blocked = next((reason for guard in t.guards if (reason := guard(clue, user))), None)
-            dashed = name.replace("_", "-")
-            out.append(
-                {
-                    "name": name,
-                    "label": t.label,
-                    "url": reverse(f"clue-{dashed}", args=[clue.pk]),
-                    "comment_required": t.comment_required,
-                    "blocked_by": blocked,
-                }
-            )
-        return out
+        return step_descriptions(clue, _user(self), steps_for(clue, _user(self)), "clue")
 
 
 class ClueEvidenceSerializer(serializers.ModelSerializer):

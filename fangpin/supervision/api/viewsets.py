@@ -23,8 +23,8 @@ from rest_framework.parsers import DataAndFiles, FormParser, JSONParser
 from rest_framework.parsers import MultiPartParser as DrfMultiPartParser
 from rest_framework.response import Response
 
-from fangpin.core.api import ModelPermissions, ScopedViewSet
-from fangpin.core.workflow import TransitionRefused, status_history
+from fangpin.core.api import ModelPermissions, ScopedViewSet, WorkflowViewSet, workflow_step
+from fangpin.core.workflow import status_history
 from fangpin.monitoring.models import Warning
 from fangpin.supervision.api import inputs
 from fangpin.supervision.api.inputs import STEPS
@@ -67,34 +67,27 @@ def transition_of(clue: Clue, name: str):
     return CLUE_WORKFLOW.by_name[name]
 
 
+RESUME_DOC = "恢复办理（已督办 → 督办前的环节，可同时给出新的整改时限）"
+
+
 def _step_action(name: str):
     """The POST route of step `name`: /api/clues/{id}/<name with dashes>/ (URL name clue-<same>)."""
     service_name, input_serializer = STEPS[name]
-
-    def step(self, request, pk=None):
-        clue = self.get_object()
-        transition = transition_of(clue, name)
-        permission = transition.permission if transition else "supervision.supervise_clue"
-        if permission and not request.user.has_perm(permission):
-            # The step's own permission before its input: a role that does not own the step learns only that.
-            raise PermissionDenied(f"您没有权限执行“{transition.label if transition else '恢复办理'}”")
-        if transition is None:
-            raise TransitionRefused("该问题线索未被督办，无需恢复办理")
-        data = self.parse(input_serializer, request)
-        # Looked up per call so a test can stand between the load and the write (see the concurrency test).
-        getattr(clues, service_name)(clue, user=request.user, **data)
-        return self.detail_response(clue)
-
-    step.__name__ = name
     if name == "resume":
-        step.__doc__ = "恢复办理（已督办 → 督办前的环节，可同时给出新的整改时限）"
+        doc = RESUME_DOC
     else:
         declared = CLUE_WORKFLOW.by_name[name]
         sources = "、".join(STATUS_LABELS[s] for s in declared.source)
-        step.__doc__ = f"{declared.label}（{sources} → {STATUS_LABELS[declared.target]}）"
-    dashed = name.replace("_", "-")
-    step = action(detail=True, methods=["post"], url_path=dashed, url_name=dashed)(step)
-    return extend_schema(request=input_serializer, responses=ClueDetailSerializer, summary=step.__doc__)(step)
+        doc = f"{declared.label}（{sources} → {STATUS_LABELS[declared.target]}）"
+    return workflow_step(
+        name,
+        input_serializer=input_serializer,
+        response_serializer=ClueDetailSerializer,
+        transition=lambda clue: transition_of(clue, name),
+        run=lambda clue, user, data: getattr(clues, service_name)(clue, user=user, **data),
+        doc=doc,
+        missing=("supervision.supervise_clue", "恢复办理", "该问题线索未被督办，无需恢复办理"),
+    )
 
 
 class CluePermissions(ModelPermissions):
@@ -105,7 +98,7 @@ class CluePermissions(ModelPermissions):
         return request.user.has_perm("supervision.view_clue")
 
 
-class ClueViewSet(ScopedViewSet):
+class ClueViewSet(WorkflowViewSet):
     """问题线索. POST creates a hand-entered clue; each lifecycle step is a POST action on the clue;
     `?format=xlsx` exports the list (logged as a view of each clue's personal data)."""
 
@@ -116,6 +109,7 @@ class ClueViewSet(ScopedViewSet):
     export_permission = "supervision.export_clue"
     http_method_names = ["get", "post", "head", "options"]
     queryset = Clue.objects.none()
+    detail_serializer_class = ClueDetailSerializer
 
     def get_queryset(self):
         return (
@@ -128,15 +122,6 @@ class ClueViewSet(ScopedViewSet):
         if self.action in STEPS:  # the browsable API's form and the schema show the step's input
             return STEPS[self.action][1]
         return ClueDetailSerializer if self.action == "retrieve" else ClueSerializer
-
-    def parse(self, serializer_class, request) -> dict:
-        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def detail_response(self, clue, code=status.HTTP_200_OK) -> Response:
-        clue = self.get_queryset().get(pk=clue.pk)  # fresh, with what the step wrote
-        return Response(ClueDetailSerializer(clue, context=self.get_serializer_context()).data, status=code)
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
