@@ -174,3 +174,29 @@ class ImportBatch(ScopedModel):
 
     def __str__(self) -> str:
         return f"导入批次 {self.pk}：{self.file_name}（{self.get_status_display()}）"
+
+
+class Counter(models.Model):
+    """A named sequence of numbers (e.g. "clue:2026", the clue numbers of a year): `next_value` advances it
+    inside the caller's transaction, so a number is taken only if the record that carries it is written."""
+
+    name = models.CharField("名称", max_length=60, unique=True)
+    value = models.PositiveBigIntegerField("当前值", default=0)
+
+    class Meta:
+        verbose_name = "编号序列"
+        verbose_name_plural = "编号序列"
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"
+
+    @classmethod
+    def next_value(cls, name: str) -> int:
+        """The next number of `name` (1 for a new sequence). Concurrent callers get distinct numbers: the
+        UPDATE locks the row until their transactions end (PostgreSQL), or the database (SQLite)."""
+        from django.db import transaction
+
+        with transaction.atomic():
+            cls.objects.get_or_create(name=name)
+            cls.objects.filter(name=name).update(value=models.F("value") + 1)
+            return cls.objects.get(name=name).value

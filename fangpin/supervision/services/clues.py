@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +19,7 @@ from django.utils import timezone
 
 from fangpin.accounts.models import Department
 from fangpin.core import changelog
-from fangpin.core.models import StatusChange
+from fangpin.core.models import Counter, StatusChange
 from fangpin.core.workflow import ConcurrentChange, TransitionRefused, Workflow
 from fangpin.geo.models import Region
 from fangpin.monitoring.models import Warning
@@ -97,15 +96,10 @@ def county_of(region: Region) -> Region:
     return node or region
 
 
-def _numbered(clue: Clue) -> Clue:
-    clue.number = f"XS{timezone.localdate():%Y}{clue.pk:07d}"
-    Clue.objects.filter(pk=clue.pk).update(number=clue.number)
-    from fangpin.core.models import ObjectChange
-
-    ObjectChange.objects.filter(
-        content_type=ContentType.objects.get_for_model(Clue), object_id=clue.pk, action="create"
-    ).update(object_repr=str(clue)[:200], after=changelog.serialize(clue))
-    return clue
+def next_number() -> str:
+    """线索编号: XS, the year, and the year's next serial (a counter taken in the caller's transaction)."""
+    year = timezone.localdate().year
+    return f"XS{year}{Counter.next_value(f'clue:{year}'):07d}"
 
 
 def _opened(clue: Clue, user, comment: str = "") -> None:
@@ -149,7 +143,7 @@ def clues_from_warnings(warnings: Iterable[Warning], *, user) -> Generated:
         household = warning.household
         with transaction.atomic(), changelog.acting(user):
             clue = Clue.objects.create(
-                number=uuid.uuid4().hex[:20],
+                number=next_number(),
                 source=ClueSource.COMPARISON,
                 rule_code=warning.rule_code,
                 warning=warning,
@@ -164,7 +158,6 @@ def clues_from_warnings(warnings: Iterable[Warning], *, user) -> Generated:
                 stage_entered_at=timezone.now(),
                 created_by=user,
             )
-            _numbered(clue)
             _opened(clue, user, f"由比对规则 {warning.rule_code} 生成")
         result.created.append(clue)
     return result
@@ -198,7 +191,7 @@ def create_clue(
     if person is not None and (household is None or person.household_id != household.pk):
         raise ValidationError({"person": "涉及人员不属于涉及户"})
     clue = Clue(
-        number=uuid.uuid4().hex[:20],
+        number="",
         source=source,
         region=region,
         assigned_region=county_of(region),
@@ -212,8 +205,8 @@ def create_clue(
     )
     clue.full_clean(exclude=["number", "warning", "batch"])
     with transaction.atomic(), changelog.acting(user):
+        clue.number = next_number()  # taken only if the clue is written
         clue.save()
-        _numbered(clue)
         _opened(clue, user, "人工登记")
     return clue
 
