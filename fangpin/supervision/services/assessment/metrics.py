@@ -1,24 +1,6 @@
-"""The annual assessment of units (seed §16 "完善行业部门和乡镇扶贫成效考核办法…综合评价"; spec §12).
-
-Who is assessed (`Unit`). A county organises the assessment of its townships and of its own line departments
-(县直行业部门: 民政, 医保 …), the city that of its counties and of the city's departments. A department is a unit
-of its region: clues can be handed to it (`Clue.assigned_department`) and its users deliver its datasets. The
-departments assessed are those the region has: with a department account there, clues handed to them there, or
-deliveries uploaded there in the year.
-
-The organising region configures, per year and per kind of unit (`UnitKind`: townships or counties, and
-departments), which indicators count and their weights (`AssessmentIndicator`, weights summing to 100);
-`assess` computes every unit's indicator values from the data, its score and grade, and whether its leaders
-must be talked to, and stores one `AssessmentResult` per unit and year (recomputing overwrites it: the same data
-gives the same rows). A kind whose indicators are not set is not assessed (and the organiser is told).
-
-Every indicator is normalised to 0–100 (see each `metric_*`); a unit with nothing to measure on an indicator
-(no clue received, no case recorded, no duty to visit) scores 100 on it: nothing was late or missed.
-The year is the calendar year, counted up to 31 December or today if earlier ("as-of day"). The state of
-clues and cases is their current state: an assessment recomputed later reflects later rectification.
-
-    score = Σ weight × value / 100        (weights sum to 100, so the score is 0–100)
-"""
+"""The assessment's units and indicators: what a unit is (`Unit`), each indicator's computation (`metric_*`,
+normalised to 0–100 with the numbers it came from), the two catalogues (townships or counties, departments) and
+the grade bands. See the package docstring for who is assessed and how the score is made."""
 
 from __future__ import annotations
 
@@ -28,13 +10,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from fangpin.accounts.models import Department
-from fangpin.core import changelog
 from fangpin.core.models import StatusChange
 from fangpin.exchange.catalogue import KINDS
 from fangpin.exchange.models import DepartmentDataset
@@ -42,7 +21,7 @@ from fangpin.geo.models import Region
 from fangpin.monitoring.models import MonitoringCase, Visit
 from fangpin.monitoring.services.followup import Parameters
 from fangpin.supervision.choices import Grade, UnitKind
-from fangpin.supervision.models import AssessmentIndicator, AssessmentResult, Clue, unit_label
+from fangpin.supervision.models import Clue, unit_label
 from fangpin.supervision.services import clues as clue_services
 from fangpin.supervision.services.governance import _in_subtree, compute_coverage, today, year_bounds
 
@@ -330,215 +309,3 @@ def grade_for(score: Decimal) -> str:
         if score >= threshold:
             return grade
     return Grade.POOR
-
-
-# ---------------------------------------------------------------- organising and configuring
-
-
-def can_organise(user, region: Region) -> bool:
-    """The assessment of a region's units is organised by that region's own city or county administrators."""
-    if not user.has_perm("supervision.add_assessmentresult"):
-        return False
-    if region.level not in (Region.Level.CITY, Region.Level.COUNTY):
-        return False
-    return bool(user.is_superuser or getattr(user, "region_id", None) == region.pk)
-
-
-def assessed_regions(region: Region):
-    """The regions a region assesses: a city's counties, a county's townships."""
-    level = {Region.Level.CITY: Region.Level.COUNTY, Region.Level.COUNTY: Region.Level.TOWNSHIP}.get(
-        region.level
-    )
-    return Region.objects.filter(parent=region, level=level).order_by("path")
-
-
-def assessed_departments(region: Region, year: int) -> list[str]:
-    """The line departments of `region` it assesses, in the catalogue's order: those with an active department
-    account in the region itself, clues handed to them there, or deliveries uploaded there in the year."""
-    from django.contrib.auth import get_user_model
-
-    present = set(
-        get_user_model()
-        .objects.filter(region=region, is_active=True)
-        .exclude(department="")
-        .values_list("department", flat=True)
-    )
-    present |= set(
-        Clue.objects.filter(assigned_region=region)
-        .exclude(assigned_department="")
-        .order_by()
-        .values_list("assigned_department", flat=True)
-        .distinct()
-    )
-    present |= set(
-        DepartmentDataset.objects.filter(batch__region=region, created_at__year=year)
-        .order_by()
-        .values_list("department", flat=True)
-        .distinct()
-    )
-    return [d for d in Department.values if d in present]
-
-
-def assessed_units(region: Region, year: int) -> list[Unit]:
-    """Every unit a region assesses: its townships (or counties), then its line departments."""
-    return [
-        *(Unit(r) for r in assessed_regions(region)),
-        *(Unit(region, d) for d in assessed_departments(region, year)),
-    ]
-
-
-def _kind(kind: str) -> str:
-    if kind not in UnitKind.values:
-        raise ValidationError(f"未知的被考核单位类别：{kind}")
-    return kind
-
-
-def indicators_for(region: Region, year: int, kind: str = UnitKind.REGION) -> list[AssessmentIndicator]:
-    """The region's indicators for the year and kind of unit, in the catalogue's order."""
-    order = list(metrics_for(_kind(kind)))
-    rows = AssessmentIndicator.objects.filter(region=region, year=year, unit_kind=kind)
-    return sorted(rows, key=lambda i: order.index(i.metric) if i.metric in order else len(order))
-
-
-def initial_weights(region: Region, year: int, kind: str = UnitKind.REGION) -> dict[str, Decimal]:
-    """The weights to offer on the form: this year's, else last year's, else the defaults."""
-    catalogue = metrics_for(_kind(kind))
-    for y in (year, year - 1):
-        rows = {i.metric: i.weight for i in indicators_for(region, y, kind)}
-        if rows:
-            return {m: rows.get(m, Decimal(0)) for m in catalogue}
-    return {m: Decimal(metric.default_weight) for m, metric in catalogue.items()}
-
-
-def set_indicators(
-    region: Region, year: int, weights: dict[str, Decimal], *, user, kind: str = UnitKind.REGION
-) -> list[AssessmentIndicator]:
-    """Replace `region`'s indicators for `year` and one kind of unit: a weight per metric (0 = not used); the
-    weights must sum to 100."""
-    if not (
-        user.has_perm("supervision.add_assessmentindicator")
-        and user.has_perm("supervision.change_assessmentindicator")
-    ):
-        raise PermissionDenied("您没有权限设置考核指标")
-    if not can_organise(user, region):
-        raise PermissionDenied("考核指标由本级（市、县）管理员设置")
-    catalogue = metrics_for(_kind(kind))
-    unknown = set(weights) - set(catalogue)
-    if unknown:
-        raise ValidationError(f"未知的考核指标：{'、'.join(sorted(unknown))}")
-    clean = {m: Decimal(w or 0) for m, w in weights.items()}
-    if any(w < 0 or w > HUNDRED for w in clean.values()):
-        raise ValidationError("每项权重应在 0 到 100 之间")
-    total = sum(clean.values(), Decimal(0))
-    if total != HUNDRED:
-        raise ValidationError(f"各项权重之和须为 100，现为 {total.normalize():f}")
-    with transaction.atomic(), changelog.acting(user):
-        AssessmentIndicator.objects.filter(region=region, year=year, unit_kind=kind).exclude(
-            metric__in=[m for m, w in clean.items() if w]
-        ).delete()
-        out = []
-        for metric, weight in clean.items():
-            if not weight:
-                continue
-            row, _ = AssessmentIndicator.objects.update_or_create(
-                region=region,
-                year=year,
-                unit_kind=kind,
-                metric=metric,
-                defaults={"title": catalogue[metric].title, "weight": weight},
-            )
-            out.append(row)
-    return out
-
-
-# ---------------------------------------------------------------- computing
-
-
-def escalated_count(unit: Unit | Region) -> int:
-    """Clues handed to the unit that are escalated now: the "存在突出问题" of seed §16."""
-    return handed_to(unit).filter(status=S.ESCALATED).count()
-
-
-def evaluate(unit: Unit | Region, year: int, indicators, day: dt.date | None = None) -> dict:
-    """One unit's indicator values, score, grade and must-talk flag (nothing stored)."""
-    unit = as_unit(unit)
-    values, score = {}, Decimal(0)
-    for indicator in indicators:
-        measured = metrics_for(unit.kind)[indicator.metric].compute(unit, year, day)
-        values[indicator.metric] = {
-            "title": indicator.title,
-            "weight": str(indicator.weight),
-            "value": str(measured.value),
-            "basis": measured.basis,
-        }
-        score += indicator.weight * measured.value / HUNDRED
-    score = score.quantize(CENT, ROUND_HALF_UP)
-    grade = grade_for(score)
-    escalated = escalated_count(unit)
-    return {
-        "values": {"indicators": values, "escalated_clues": escalated},
-        "score": score,
-        "grade": grade,
-        "must_talk": grade == Grade.POOR or escalated > 0,
-    }
-
-
-def configured_kinds(region: Region, year: int) -> list[str]:
-    """The kinds of unit whose indicators for the year are set (weights summing to 100)."""
-    return [
-        kind
-        for kind in UnitKind.values
-        if sum((i.weight for i in indicators_for(region, year, kind)), Decimal(0)) == HUNDRED
-    ]
-
-
-def assess(region: Region, year: int, *, user, day: dt.date | None = None) -> list[AssessmentResult]:
-    """Compute and store the year's results of every unit `region` assesses whose kind has its indicators set
-    (again: the rows are overwritten)."""
-    if not can_organise(user, region):
-        raise PermissionDenied("年度考核由本级（市、县）管理员组织")
-    kinds = configured_kinds(region, year)
-    if not kinds:
-        raise ValidationError(f"{year} 年度考核指标未设置或权重之和不为 100，请先设置考核指标")
-    indicators = {kind: indicators_for(region, year, kind) for kind in kinds}
-    day = day or today()
-    results = []
-    with transaction.atomic(), changelog.acting(user):
-        for unit in assessed_units(region, year):
-            if unit.kind not in indicators:
-                continue
-            computed = evaluate(unit, year, indicators[unit.kind], day)
-            row, _ = AssessmentResult.objects.update_or_create(
-                unit=unit.region, department=unit.department, year=year, defaults=computed
-            )
-            results.append(row)
-        # A unit no longer assessed (a department whose accounts were closed) leaves no stale result behind.
-        stale = results_for(region, year, user=user).exclude(pk__in=[r.pk for r in results])
-        if UnitKind.DEPARTMENT not in indicators:
-            stale = stale.filter(department="")
-        if UnitKind.REGION not in indicators:
-            stale = stale.exclude(department="")
-        for row in stale:
-            row.delete()
-    return results
-
-
-def must_talk_reasons(result: AssessmentResult) -> list[str]:
-    """Why a unit's leaders must be talked to (seed §16: "较差和存在突出问题")."""
-    reasons = []
-    if result.grade == Grade.POOR:
-        reasons.append(f"{result.year} 年度综合评价为“较差”（{result.score} 分）")
-    escalated = (result.values or {}).get("escalated_clues") or 0
-    if escalated:
-        reasons.append(f"存在突出问题：{escalated} 条问题线索被督办")
-    return reasons
-
-
-def results_for(region: Region, year: int, *, user):
-    """The stored results of the units `region` assesses, as far as `user` may see them, best first."""
-    return (
-        AssessmentResult.objects.visible_to(user)
-        .filter(Q(unit__parent=region, department="") | (Q(unit=region) & ~Q(department="")), year=year)
-        .select_related("unit")
-        .order_by("-score", "unit__path", "department")
-    )
