@@ -56,10 +56,13 @@ class User(ChangeLoggedModel, AbstractUser):
 
     @property
     def role_labels(self) -> str:
+        from django.utils.translation import gettext as _
+
         from fangpin.accounts.roles import ROLES
 
-        return "、".join(ROLES[c].label for c in self.role_codes) or (
-            "系统管理员" if self.is_superuser else ""
+        # The role names are Chinese msgids of the English catalogue (core.translations).
+        return "、".join(_(ROLES[c].label) for c in self.role_codes) or (
+            _("系统管理员") if self.is_superuser else ""
         )
 
     @property

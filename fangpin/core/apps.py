@@ -1,3 +1,5 @@
+import contextlib
+
 from django.apps import AppConfig
 
 
@@ -10,6 +12,7 @@ class CoreConfig(AppConfig):
 
         changelog.connect_signals()
         _memoise_table_signatures()
+        _compile_translations()
 
 
 def _memoise_table_signatures() -> None:
@@ -21,3 +24,12 @@ def _memoise_table_signatures() -> None:
 
     if not hasattr(utils.signature, "cache_info"):
         utils.signature = functools.lru_cache(maxsize=4096)(utils.signature)
+
+
+def _compile_translations() -> None:
+    """The English catalogue is compiled from its .po when missing or stale (see core.translations); a
+    read-only installation keeps the .mo its build step made."""
+    from fangpin.core.translations import compile_catalogues
+
+    with contextlib.suppress(OSError):
+        compile_catalogues()

@@ -1,4 +1,28 @@
+from django.conf import settings
+from django.utils import translation
+
 from fangpin.core.changelog import ChangeContext, _current
+
+
+class LanguageMiddleware:
+    """Chinese first: the interface speaks the language the user chose with the switcher (a cookie), else
+    Chinese — never the browser's Accept-Language, which on an English-language computer would surprise a
+    Chinese office."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        response.headers.setdefault("Content-Language", language)
+        return response
 
 
 class ChangeContextMiddleware:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -91,7 +92,7 @@ def worklist_panel(user) -> dict | None:
     if not user.has_perm("monitoring.view_monitoringcase"):
         return None
     return {
-        "title": "我的待办",
+        "title": _("我的待办"),
         "template": "monitoring/worklist_panel.html",
         "context": {"work": followup.worklist(user, today()), "limit": HOME_ROWS},
     }
