@@ -122,6 +122,12 @@ def at_city_level(clue: Clue, user) -> str | None:
     return None
 
 
+def may_spot_check(user) -> bool:
+    """Whether `user` can spot-check at all: the permission, at the city (a county department holds the
+    permission with its role but is always refused)."""
+    return user.has_perm(SPOT_CHECK_PERMISSION) and at_city_level(Clue(), user) is None
+
+
 HANDLE_PERMISSION = "supervision.handle_clue"
 SPOT_CHECK_PERMISSION = "supervision.spot_check_clue"
 # The stages in which the handling unit gathers its evidence: only it (or a supervisor) may add files then.

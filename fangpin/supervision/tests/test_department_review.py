@@ -178,3 +178,13 @@ def test_a_talk_names_only_its_own_units_clues(people, tree, households):
                                   persons="局长", held_on=dt.date.today(), held_by="县纪委", reason="滞后",
                                   clue_numbers=[county_clue.number])  # fmt: skip
     assert list(talk.clues.all()) == [county_clue]
+
+
+def test_the_spot_check_button_only_where_a_spot_check_can_be_made(people, tree, households):
+    handed(people, households["b"], tree.county, MED)
+    spot_check = reverse("supervision:clue_spot_check")
+    for username, shown in (("city_department", True), ("medical_officer", False), ("supervisor", False)):
+        client = Client()
+        client.login(username=people[username].username, password=PASSWORD)
+        page = client.get(reverse("supervision:clue_list")).content.decode()
+        assert (spot_check in page) is shown, username

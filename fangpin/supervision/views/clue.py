@@ -26,7 +26,7 @@ from fangpin.supervision.choices import RectificationAction
 from fangpin.supervision.filters import ClueFilterSet
 from fangpin.supervision.models import Clue
 from fangpin.supervision.services import clues, evidence
-from fangpin.supervision.services.workflow import CLUE_WORKFLOW, steps_for
+from fangpin.supervision.services.workflow import CLUE_WORKFLOW, may_spot_check, steps_for
 from fangpin.supervision.tables import ClueTable, clue_id_number, sees_clue_personal_data
 
 DETAIL_TEMPLATE = "supervision/clue_detail.html"
@@ -116,6 +116,9 @@ class ClueListView(ObjectListView):
     def get_add_url(self):
         user = self.request.user
         return reverse("supervision:clue_add") if user.has_perm("supervision.supervise_clue") else None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"may_spot_check": may_spot_check(self.request.user)}
 
     def export(self, request):
         response = super().export(request)
