@@ -257,6 +257,13 @@ def step_descriptions(obj, user, steps, route_prefix: str) -> list[dict]:
     return out
 
 
+def parse_input(view, serializer_class, request) -> dict:
+    """A route's input, read with its input serializer (a 400 with the Chinese field errors if invalid)."""
+    serializer = serializer_class(data=request.data, context=view.get_serializer_context())
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 class WorkflowViewSet(ScopedViewSet):
     """A scoped viewset of records with a workflow: input parsing for the step routes, and the record as the
     step left it (`detail_serializer_class`, read fresh through the scope)."""
@@ -264,9 +271,7 @@ class WorkflowViewSet(ScopedViewSet):
     detail_serializer_class: Any = None
 
     def parse(self, serializer_class, request) -> dict:
-        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return parse_input(self, serializer_class, request)
 
     def detail_response(self, obj, code: int = 200) -> Response:
         obj = self.get_queryset().get(pk=obj.pk)  # fresh, with what the step wrote

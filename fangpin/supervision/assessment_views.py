@@ -20,7 +20,6 @@ from fangpin.core.spreadsheets import xlsx_response
 from fangpin.geo.models import Region
 from fangpin.supervision.choices import UnitKind
 from fangpin.supervision.governance_views import refuse, year_param
-from fangpin.supervision.models import Talk
 from fangpin.supervision.services import assessment
 from fangpin.supervision.views.clue import refusal
 
@@ -136,20 +135,14 @@ class AssessmentView(LoginRequiredMixin, PermissionRequiredMixin, View):
         results = list(assessment.results_for(organiser, year, user=request.user)) if organiser else []
         if request.GET.get("export") == "xlsx":
             return export(results, year)
-        talks = {}
-        for talk in Talk.objects.visible_to(request.user).filter(held_on__year__gte=year).order_by("held_on"):
-            talks[(talk.region_id, talk.department)] = talk
         must_talk = []
-        for r in results:
-            if not r.must_talk:
-                continue
-            reasons = assessment.must_talk_reasons(r)
-            query = {"region": r.unit_id, "department": r.department, "reason": "；".join(reasons)}
+        for result, reasons, talk in assessment.must_talk_list(results, year, user=request.user):
+            query = {"region": result.unit_id, "department": result.department, "reason": "；".join(reasons)}
             must_talk.append(
                 {
-                    "result": r,
+                    "result": result,
                     "reasons": reasons,
-                    "talk": talks.get((r.unit_id, r.department)),
+                    "talk": talk,
                     "add_url": reverse("supervision:talk_add") + "?" + urlencode(query),
                 }
             )

@@ -4,7 +4,7 @@ lifecycle; leaders' visits; the year's assessment of townships and departments; 
 be talked to.
 
 Everything goes through the real services, each step by the official whose role owns it (the demo account sitting
-there, or an account made here with an unusable password, as `demo-cases` does), so each StatusChange, change-log
+there, or an account made with an unusable password by `demo-cases`' Actors), so each StatusChange, change-log
 row and guard is real. Two things are written in bulk, each logged with `changelog.log_bulk`: the deadlines of
 the clues meant to show as overdue are moved into the past (a hand-over refuses a past deadline) before the
 escalation job escalates them, and the secretaries' visits to every poor household are created at once.
@@ -21,7 +21,6 @@ from collections import Counter
 from django.db import transaction
 
 from fangpin.accounts.models import Department, User
-from fangpin.accounts.roles import assign_role
 from fangpin.core import changelog
 from fangpin.geo.models import Region
 from fangpin.monitoring.demo_cases import Actors, Summary
@@ -48,35 +47,6 @@ DECK = (
     (S.RECTIFIED, 2), (S.SPOT_CHECK, 1), (S.CLOSED, 4), (S.ESCALATED, 2),
 )  # fmt: skip
 ORDER = (S.ASSIGNED, S.VERIFYING, S.CONFIRMED, S.RECTIFYING, S.RECTIFIED, S.SPOT_CHECK, S.CLOSED)
-
-
-class Officials:
-    """The acting official of each role and unit, reusing `demo-cases`' actors for the regions' offices."""
-
-    def __init__(self, seed: int):
-        self.actors = Actors(seed, Summary())
-        self.departments: dict[tuple[int, str], User] = {}
-
-    def get(self, role: str, region: Region) -> User:
-        return self.actors.get(role, region)
-
-    def department(self, region: Region, department: str) -> User:
-        key = (region.pk, department)
-        if key not in self.departments:
-            user = (
-                User.objects.filter(region=region, department=department, is_active=True)
-                .order_by("username")
-                .first()
-            )
-            if user is None:
-                user = User(username=f"demo_department_{region.code}_{department}", region=region)
-                user.department = department
-                user.display_name = f"{Department(department).label}经办人"
-                user.set_unusable_password()
-                user.save()
-                assign_role(user, "department")
-            self.departments[key] = User.objects.select_related("region").get(pk=user.pk)
-        return self.departments[key]
 
 
 def township_of(region: Region) -> Region:
@@ -159,7 +129,7 @@ def _build(county: Region, *, seed: int, size: int, today: dt.date | None) -> Co
         return made
     today = today or clues.today()
     rng = random.Random(f"demo-supervision:{seed}")
-    people = Officials(seed)
+    people = Actors(seed, Summary())
     supervisor = people.get("supervisor", county)
     city = county.parent
     hits = list(
@@ -184,10 +154,10 @@ def _build(county: Region, *, seed: int, size: int, today: dt.date | None) -> Co
         unit = county if department else township_of(clue.region)
         batches.setdefault((unit.pk, department), []).append((clue, state))
     deadline = today + dt.timedelta(days=30)
-    checker = people.department(city, Department.CIVIL_AFFAIRS)
+    checker = people.get("department", city, Department.CIVIL_AFFAIRS)
     for (unit_id, department), members in sorted(batches.items()):
         unit = Region.objects.get(pk=unit_id)
-        handler = people.department(unit, department) if department else people.get(unit.level, unit)
+        handler = people.get("department", unit, department) if department else people.get(unit.level, unit)
         label = f"{unit.name}{Department(department).label if department else ''}"
         clues.assign_batch(
             [c for c, _ in members], user=supervisor, title=f"{today:%Y年%m月}大数据比对线索（{label}）",
@@ -223,7 +193,7 @@ def _overdue(clue: Clue, today: dt.date) -> None:
     changelog.log_bulk(Clue, "update", count, description=f"演示：{clue.number} 整改时限改为 {past}（逾期）")
 
 
-def _visits(county: Region, people: Officials, rng: random.Random, today: dt.date) -> int:
+def _visits(county: Region, people: Actors, rng: random.Random, today: dt.date) -> int:
     """Leaders' visit-all duty: the county secretary's visits to poor villages through the service; the township
     and village secretaries' visits to the tens of thousands of poor households in one logged bulk write (the
     service per row would take minutes). Each township gets its own completion rate, so the coverage page and
@@ -264,7 +234,7 @@ def _visits(county: Region, people: Officials, rng: random.Random, today: dt.dat
     return made + len(rows)
 
 
-def _assess_and_talk(county: Region, people: Officials, supervisor: User, today: dt.date) -> Counter:
+def _assess_and_talk(county: Region, people: Actors, supervisor: User, today: dt.date) -> Counter:
     """Set this year's indicators (the defaults) for townships and departments, assess, talk to the must-talks."""
     made: Counter = Counter()
     organiser = people.get("county", county)

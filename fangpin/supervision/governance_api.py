@@ -17,7 +17,7 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 
 from fangpin.accounts.models import Department
-from fangpin.core.api import ModelPermissions, ScopedViewSet
+from fangpin.core.api import ModelPermissions, ScopedViewSet, parse_input
 from fangpin.geo.models import Region
 from fangpin.registry.models import Household
 from fangpin.supervision.api.inputs import _scoped, _text
@@ -145,12 +145,6 @@ class RecomputeInput(serializers.Serializer):
     year = _year()
 
 
-def parse(view, serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data, context=view.get_serializer_context())
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 # ---------------------------------------------------------------- viewsets
 
 
@@ -184,7 +178,7 @@ class TalkViewSet(ScopedViewSet):
     @extend_schema(request=TalkInput, responses={201: TalkSerializer})
     def create(self, request, *args, **kwargs):
         """登记约谈."""
-        data = parse(self, TalkInput, request)
+        data = parse_input(self, TalkInput, request)
         return self.show(governance.record_talk(user=request.user, **data), status.HTTP_201_CREATED)
 
     @extend_schema(request=FollowUpInput, responses=TalkSerializer)
@@ -194,7 +188,7 @@ class TalkViewSet(ScopedViewSet):
         talk = self.get_object()
         if not request.user.has_perm("supervision.change_talk"):
             raise PermissionDenied("您没有权限登记约谈跟踪情况")
-        governance.update_talk_follow_up(talk, user=request.user, **parse(self, FollowUpInput, request))
+        governance.update_talk_follow_up(talk, user=request.user, **parse_input(self, FollowUpInput, request))
         return self.show(talk)
 
 
@@ -221,7 +215,7 @@ class LeaderVisitViewSet(ScopedViewSet):
     @extend_schema(request=LeaderVisitInput, responses={201: LeaderVisitSerializer})
     def create(self, request, *args, **kwargs):
         """登记遍访."""
-        visit = governance.record_visit(user=request.user, **parse(self, LeaderVisitInput, request))
+        visit = governance.record_visit(user=request.user, **parse_input(self, LeaderVisitInput, request))
         visit = self.get_queryset().get(pk=visit.pk)
         return Response(LeaderVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
@@ -285,7 +279,7 @@ class AssessmentIndicatorViewSet(ScopedViewSet):
         region = getattr(request.user, "region", None)
         if region is None or not assessment.can_organise(request.user, region):
             raise PermissionDenied("考核指标由市、县两级管理员设置")
-        data = parse(self, WeightsInput, request)
+        data = parse_input(self, WeightsInput, request)
         kind = data["unit_kind"]
         assessment.set_indicators(region, data["year"], data["weights"], user=request.user, kind=kind)
         rows = assessment.indicators_for(region, data["year"], kind)
@@ -333,7 +327,7 @@ class AssessmentResultViewSet(ScopedViewSet):
     @action(detail=False, methods=["post"], url_path="recompute", url_name="recompute")
     def recompute(self, request):
         """（重新）计算某年度本级所考核单位的结果（须先设置指标，权重合计 100）."""
-        data = parse(self, RecomputeInput, request)
+        data = parse_input(self, RecomputeInput, request)
         organiser = get_object_or_404(organisers(request.user), code=data["organiser"])  # as the page: 404
         results = assessment.assess(organiser, data["year"], user=request.user)
         context = self.get_serializer_context()

@@ -48,12 +48,14 @@ class Actors:
             for role in user.role_codes:
                 self.cache.setdefault((role, user.region_id, user.department), user)  # fmt: skip
 
-    def get(self, role: str, region: Region) -> User:
-        key = (role, region.pk, "")
+    def get(self, role: str, region: Region, department: str = "") -> User:
+        """The official of `role` in `region` (of `department`, for a line department's officer)."""
+        key = (role, region.pk, department)
         if key not in self.cache:
             pool = GIVEN_MALE if self.rng.random() < 0.6 else GIVEN_FEMALE
             name = self.rng.choice(SURNAMES) + "".join(self.rng.choice(pool) for _ in range(2))
-            user = User(username=f"demo_{role}_{region.code}", region=region, display_name=name)
+            username = f"demo_{role}_{region.code}" + (f"_{department}" if department else "")
+            user = User(username=username, region=region, department=department, display_name=name)
             user.set_unusable_password()
             user.save()
             assign_role(user, role)

@@ -108,13 +108,18 @@ def rectification_complete(clue: Clue, user) -> str | None:
     return "；".join(problems) or None
 
 
+def at_city_or_above(user) -> bool:
+    """The user sits at the city (or province): where spot checks are made and departments see the whole city."""
+    region = getattr(user, "region", None)
+    return region is not None and region.level in ("city", "province")
+
+
 def at_city_level(clue: Clue, user) -> str | None:
     """Spot checks are the city departments' (seed §15): a county department may not check its own county, nor
     a department a clue it rectified itself."""
     if getattr(user, "is_superuser", False):
         return None
-    region = getattr(user, "region", None)
-    if region is None or region.level not in ("city", "province"):
+    if not at_city_or_above(user):
         return "抽查由市级部门进行"
     own_unit = clue.assigned_region_id == getattr(user, "region_id", None)
     if own_unit and clue.assigned_department and clue.assigned_department == getattr(user, "department", ""):

@@ -18,7 +18,6 @@ from fangpin.monitoring.models import Warning
 from fangpin.supervision import forms as f
 from fangpin.supervision.models import Clue
 from fangpin.supervision.services import clues
-from fangpin.supervision.services.workflow import at_city_level
 from fangpin.supervision.tables import CluePickTable, ClueTable, ClueWarningTable
 from fangpin.supervision.views.clue import refusal, show_errors
 
@@ -185,10 +184,7 @@ class SpotCheckView(LoginRequiredMixin, PermissionRequiredMixin, View):
         checking = ClueTable(visible.filter(status=S.SPOT_CHECK), user=self.request.user)
         context = {
             "form": form,
-            # What this user could draw: not the clues handed to their own department.
-            "waiting": sum(
-                1 for c in visible.filter(status=S.RECTIFIED) if at_city_level(c, self.request.user) is None
-            ),
+            "waiting": clues.awaiting_spot_check(self.request.user).count(),
             "checking": checking,
         }
         return render(self.request, self.template_name, context)

@@ -25,6 +25,7 @@ from fangpin.supervision.services.assessment.computing import (
     configured_kinds,
     escalated_count,
     evaluate,
+    must_talk_list,
     must_talk_reasons,
     results_for,
 )
@@ -69,6 +70,6 @@ __all__ = [
     "assessed_units", "can_organise", "configured_kinds", "delivery_cycles_due", "delivery_day", "escalated_count",
     "evaluate", "grade_for", "handed_to", "indicators_for", "initial_weights", "metric_data_delivery",
     "metric_monitoring_timeliness", "metric_overdue_clues", "metric_rectification_rate", "metric_visit_coverage",
-    "metrics_for", "must_talk_reasons", "overdue_count", "own_deliveries", "received_clues", "results_for",
+    "metrics_for", "must_talk_list", "must_talk_reasons", "overdue_count", "own_deliveries", "received_clues", "results_for",
     "set_indicators",
 ]  # fmt: skip

@@ -13,7 +13,7 @@ from django.db.models import Q
 from fangpin.core import changelog
 from fangpin.geo.models import Region
 from fangpin.supervision.choices import Grade, UnitKind
-from fangpin.supervision.models import AssessmentResult
+from fangpin.supervision.models import AssessmentResult, Talk
 from fangpin.supervision.services.assessment.metrics import (
     CENT,
     HUNDRED,
@@ -116,3 +116,12 @@ def results_for(region: Region, year: int, *, user):
         .select_related("unit")
         .order_by("-score", "unit__path", "department")
     )
+
+
+def must_talk_list(results, year: int, *, user) -> list[tuple[AssessmentResult, list[str], Talk | None]]:
+    """The results whose unit must be talked to (seed §16), each with why and the talk held with that unit (or
+    department) since the year began, if any, as far as `user` may see talks."""
+    talks = {}
+    for talk in Talk.objects.visible_to(user).filter(held_on__year__gte=year).order_by("held_on"):
+        talks[(talk.region_id, talk.department)] = talk
+    return [(r, must_talk_reasons(r), talks.get((r.unit_id, r.department))) for r in results if r.must_talk]

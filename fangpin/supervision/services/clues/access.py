@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from fangpin.geo.models import Region
 from fangpin.supervision.models import Clue, ClueAccess, ClueBatch
+from fangpin.supervision.services.workflow import at_city_or_above
 
 S = Clue.Status
 
@@ -21,12 +22,7 @@ def today() -> dt.date:
 def sees_only_own_department(user) -> bool:
     """A county (or township) line department's users see only what was handed to their department; city
     departments, who spot-check (seed §15), see every handed-over clue of the city."""
-    region = getattr(user, "region", None)
-    return bool(
-        getattr(user, "department", "")
-        and not user.is_superuser
-        and (region is None or region.level not in ("city", "province"))
-    )
+    return bool(getattr(user, "department", "") and not user.is_superuser and not at_city_or_above(user))
 
 
 def batches_visible_to(user):

@@ -25,6 +25,7 @@ from fangpin.supervision.services.workflow import (
     DEADLINE_STAGES,
     HANDLE_PERMISSION,
     at_city_level,
+    at_city_or_above,
     handles,
 )
 
@@ -208,6 +209,19 @@ def fail_spot_check(clue: Clue, *, user, note: str) -> Clue:
     return take_step(clue, "spot_check_fail", user=user, comment=note, spot_check_note=note)
 
 
+def awaiting_spot_check(user):
+    """The rectified clues `user` could draw for a spot check — `at_city_level`'s rule as a query: none below
+    the city, never the clues handed to the user's own unit."""
+    queryset = clues_visible_to(user).filter(status=S.RECTIFIED)
+    if getattr(user, "is_superuser", False):
+        return queryset
+    if not at_city_or_above(user):
+        return queryset.none()
+    if getattr(user, "department", ""):
+        queryset = queryset.exclude(assigned_region_id=user.region_id, assigned_department=user.department)
+    return queryset
+
+
 def draw_spot_checks(*, user, share: Decimal, seed: int | None = None) -> list[Clue]:
     """A city department samples `share` (0–1) of the rectified clues it can see for re-checking; at least
     one when any is waiting. The draw is random (or seeded) so units cannot predict it."""
@@ -220,12 +234,7 @@ def draw_spot_checks(*, user, share: Decimal, seed: int | None = None) -> list[C
     # Refuse a county department at once, whatever it can see (a clue of its own would be refused anyway).
     if reason := at_city_level(Clue(), user):
         raise TransitionRefused(reason)
-    # Only what the user may check: not the clues handed to their own department.
-    waiting = [
-        clue
-        for clue in clues_visible_to(user).filter(status=S.RECTIFIED).order_by("pk")
-        if at_city_level(clue, user) is None
-    ]
+    waiting = list(awaiting_spot_check(user).order_by("pk"))
     if not waiting:
         return []
     chosen = random.Random(seed).sample(waiting, max(1, math.ceil(len(waiting) * float(share))))
