@@ -19,10 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlglot
 
-from fangpin.screening.compiler import READ, Plan
+from fangpin.screening.compiler import READ, Plan, id_key_sql
 from fangpin.screening.schema import Schema, Table, load_schema
 
 Source = pa.Table | list[Path] | list[str]
@@ -88,27 +89,55 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _json_sql(column: str, kind: pa.DataType) -> str:
+def _kind(data_type) -> str:
+    """How an evidence column is written and shown, from its Arrow type (a result table's) or its DuckDB
+    type (a relation's): null, boolean, decimal, floating, date or other."""
+    if isinstance(data_type, pa.DataType):
+        for kind, test in (
+            ("null", pa.types.is_null),
+            ("boolean", pa.types.is_boolean),
+            ("decimal", pa.types.is_decimal),
+            ("floating", pa.types.is_floating),
+            ("date", lambda t: pa.types.is_date(t) or pa.types.is_timestamp(t)),
+        ):
+            if test(data_type):
+                return kind
+        return "other"
+    name = str(data_type).upper().strip('"')
+    if name == "NULL":
+        return "null"
+    if name == "BOOLEAN":
+        return "boolean"
+    if name.startswith("DECIMAL"):
+        return "decimal"
+    if name in ("DOUBLE", "FLOAT", "REAL"):
+        return "floating"
+    if name == "DATE" or name.startswith("TIMESTAMP"):
+        return "date"
+    return "other"
+
+
+def _json_sql(column: str, kind: str) -> str:
     """An evidence value in the hit's JSON: amounts, dates and fractions as text (exact), the rest as is."""
-    if pa.types.is_decimal(kind) or pa.types.is_date(kind) or pa.types.is_floating(kind):
+    if kind in ("decimal", "date", "floating"):
         return f"CAST({column} AS VARCHAR)"
     return column
 
 
-def _display_sql(column: str, kind: pa.DataType) -> str:
+def _display_sql(column: str, kind: str) -> str:
     """`display_value` in SQL, so a million hits are explained in one vectorised pass."""
-    if pa.types.is_null(kind):
+    if kind == "null":
         return "'无'"
-    if pa.types.is_boolean(kind):
+    if kind == "boolean":
         text = f"CASE WHEN {column} THEN '是' ELSE '否' END"
-    elif pa.types.is_decimal(kind):
+    elif kind == "decimal":
         text = (
             f"CASE WHEN {column} = trunc({column}) THEN format('{{:,}}', CAST({column} AS HUGEINT)) "
             f"ELSE format('{{:,.2f}}', {column}) END"
         )
-    elif pa.types.is_floating(kind):
+    elif kind == "floating":
         text = f"format('{{:,.2f}}', {column})"
-    elif pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+    elif kind == "date":
         text = f"strftime({column}, '%Y-%m-%d')"
     else:
         text = f"CAST({column} AS VARCHAR)"
@@ -130,47 +159,63 @@ def _explanation_sql(template: str, evidence: dict[str, str], constants: dict[st
     return "concat(" + ", ".join(parts or ["''"]) + ")"
 
 
-def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
-    """Rule results (keys and evidence columns ev_0 …) → the hits table, with evidence JSON and the Chinese
-    explanation built in DuckDB, the same way whichever engine produced the results."""
-    import duckdb
-
+def _hits_sql(plan: Plan, sources: dict[int, tuple[str, list]]) -> str | None:
+    """One statement giving every rule's hits with evidence JSON and the Chinese explanation. `sources` maps a
+    rule's index in the plan to the relation of its results (keys and evidence columns ev_0 …) and the types
+    of those evidence columns. Both engines' hits are formatted by this one statement, on DuckDB."""
     constants = {k: display_value(v) for k, v in (plan.parameters | _builtins(plan)).items()}
     selects = []
+    for index, compiled in enumerate(plan.rules):
+        if index not in sources:
+            continue
+        relation, types = sources[index]
+        rule = compiled.rule
+        names = [n for n, _ in compiled.evidence]
+        kinds = {name: _kind(types[i]) for i, name in enumerate(names)}
+        columns = {name: f"ev_{i}" for i, name in enumerate(names)}
+        pairs = [f"{_quote(n)}, {_json_sql(columns[n], kinds[n])}" for n in sorted(names)]
+        evidence = f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
+        shown = {n: _display_sql(columns[n], kinds[n]) for n in names}
+        selects.append(
+            f"SELECT CAST({_quote(rule.code)} AS VARCHAR) AS rule, CAST({_quote(rule.rule_set)} AS VARCHAR) "
+            f"AS rule_set, CAST({_quote(rule.version)} AS VARCHAR) AS rule_version, "
+            f"CAST({_quote(rule.subject)} AS VARCHAR) AS subject, "
+            "CAST(household_id AS BIGINT) AS household_id, CAST(household_number AS VARCHAR) AS "
+            "household_number, CAST(person_id AS BIGINT) AS person_id, CAST(id_number AS VARCHAR) AS "
+            "id_number, CAST(region_code AS VARCHAR) AS region, "
+            f"DATE '{plan.as_of.isoformat()}' AS as_of, {evidence} AS evidence, "
+            f"CAST({_explanation_sql(rule.explanation, shown, constants)} AS VARCHAR) AS explanation "
+            f"FROM {relation}"
+        )
+    if not selects:
+        return None
+    # One statement for every rule's hits: DuckDB formats and sorts them in parallel.
+    return " UNION ALL ".join(selects) + " ORDER BY rule, household_id, person_id NULLS FIRST"
+
+
+def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
+    """Rule results as Arrow tables (from Spark) → the hits table, formatted on DuckDB by `_hits_sql`."""
+    import duckdb
+
     con = duckdb.connect()
     try:
-        for index, (compiled, table) in enumerate(zip(plan.rules, results, strict=True)):
-            if table.num_rows == 0:
-                continue
-            rule = compiled.rule
-            names = [n for n, _ in compiled.evidence]
-            kinds = {name: table.schema.field(f"ev_{i}").type for i, name in enumerate(names)}
-            columns = {name: f"ev_{i}" for i, name in enumerate(names)}
-            pairs = [f"{_quote(n)}, {_json_sql(columns[n], kinds[n])}" for n in sorted(names)]
-            evidence = f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
-            shown = {n: _display_sql(columns[n], kinds[n]) for n in names}
-            con.register(f"result_{index}", table)
-            selects.append(
-                f"SELECT CAST({_quote(rule.code)} AS VARCHAR) AS rule, CAST({_quote(rule.rule_set)} AS VARCHAR) "
-                f"AS rule_set, CAST({_quote(rule.version)} AS VARCHAR) AS rule_version, "
-                f"CAST({_quote(rule.subject)} AS VARCHAR) AS subject, "
-                "CAST(household_id AS BIGINT) AS household_id, CAST(household_number AS VARCHAR) AS "
-                "household_number, CAST(person_id AS BIGINT) AS person_id, CAST(id_number AS VARCHAR) AS "
-                "id_number, CAST(region_code AS VARCHAR) AS region, "
-                f"DATE '{plan.as_of.isoformat()}' AS as_of, {evidence} AS evidence, "
-                f"CAST({_explanation_sql(rule.explanation, shown, constants)} AS VARCHAR) AS explanation "
-                f"FROM result_{index}"
-            )
-        if not selects:
-            return HIT_SCHEMA.empty_table()
-        # One statement for every rule's hits: DuckDB formats and sorts them in parallel.
-        return (
-            con.sql(" UNION ALL ".join(selects) + " ORDER BY rule, household_id, person_id NULLS FIRST")
-            .to_arrow_table()
-            .cast(HIT_SCHEMA)
-        )
+        sources = {}
+        for index, table in enumerate(results):
+            if table.num_rows:
+                con.register(f"result_{index}", table)
+                evidence = [f for f in table.schema if f.name.startswith("ev_")]
+                sources[index] = (f"result_{index}", [f.type for f in evidence])
+        sql = _hits_sql(plan, sources)
+        return HIT_SCHEMA.empty_table() if sql is None else con.sql(sql).to_arrow_table().cast(HIT_SCHEMA)
     finally:
         con.close()
+
+
+def _counts(plan: Plan, hits: pa.Table) -> dict[str, int]:
+    counts = dict.fromkeys((c.rule.code for c in plan.rules), 0)
+    for entry in pc.value_counts(hits.column("rule")).to_pylist() if hits.num_rows else []:
+        counts[entry["values"]] = entry["counts"]
+    return counts
 
 
 def _builtins(plan: Plan) -> dict:
@@ -225,12 +270,10 @@ def run(
             if progress:
                 progress(index, total, code)
 
-        results = runner.query_all(queries, done)
+        hits = runner.hits(plan, queries, done)
     finally:
         runner.close()
-    hits = _hits(plan, results)
-    counts = {c.rule.code: t.num_rows for c, t in zip(plan.rules, results, strict=True)}
-    return Result(hits, counts, subjects, missing, skipped)
+    return Result(hits, _counts(plan, hits), subjects, missing, skipped)
 
 
 def _delivered(source: Source | None) -> bool:
@@ -272,7 +315,7 @@ class DuckDBRunner:
             if source is None or (isinstance(source, list) and not source):
                 source = _empty(table)
             columns = ", ".join(
-                f"UPPER(TRIM({c})) AS {c}" if c == table.id_column else c for c in table.columns
+                f"{id_key_sql(c)} AS {c}" if c == table.id_column else c for c in table.columns
             )
             # The ID number is normalised here, once, for everything downstream (the facts key on it as is):
             # identical rows delivered twice (a month re-sent) are one record, also when the second copy
@@ -305,12 +348,17 @@ class DuckDBRunner:
     def query(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
-    def query_all(self, queries: list[tuple[str, str]], done) -> list[pa.Table]:
-        results = []
-        for index, (code, sql) in enumerate(queries, start=1):
-            results.append(self.query(sql))
+    def hits(self, plan: Plan, queries: list[tuple[str, str]], done) -> pa.Table:
+        """Every rule's hits formatted straight from the candidates tables, in this connection: no round
+        trip of each rule's results through Arrow."""
+        sources = {}
+        for index, (_, sql) in enumerate(queries):
+            sources[index] = (f"({sql}) AS rule_{index}", self.con.sql(sql).types[5:])
+        sql = _hits_sql(plan, sources)
+        hits = HIT_SCHEMA.empty_table() if sql is None else self.query(sql).cast(HIT_SCHEMA)
+        for index, (code, _) in enumerate(queries, start=1):
             done(index, code)
-        return results
+        return hits
 
     def close(self) -> None:
         self.con.close()
@@ -377,7 +425,7 @@ class SparkRunner:
             from pyspark.sql import functions as F
 
             columns = [
-                F.upper(F.trim(F.col(c))).alias(c) if c == table.id_column else F.col(c)
+                F.expr(to_spark_sql(id_key_sql(c))).alias(c) if c == table.id_column else F.col(c)
                 for c in table.columns
             ]
             frame = frame.select(*columns)
@@ -415,6 +463,9 @@ class SparkRunner:
 
     def query(self, sql: str) -> pa.Table:
         return self.spark.sql(to_spark_sql(sql)).toArrow()
+
+    def hits(self, plan: Plan, queries: list[tuple[str, str]], done) -> pa.Table:
+        return _hits(plan, self.query_all(queries, done))
 
     def query_all(self, queries: list[tuple[str, str]], done) -> list[pa.Table]:
         """Rule queries as concurrent Spark jobs: each is small next to the job overhead, which then overlaps."""

@@ -14,6 +14,7 @@ from fangpin.exchange.catalogue import BY_CODE
 from fangpin.exchange.models import DepartmentDataset
 from fangpin.geo.models import Region
 from fangpin.monitoring.services.parameters import ancestor_paths
+from fangpin.screening.compiler import id_key_sql
 
 
 def datasets_for(region: Region) -> tuple[dict[str, list[Path]], dict[str, dict]]:
@@ -73,7 +74,7 @@ def _datasets_for_persons(paths: dict[str, list[Path]], persons: pa.Table) -> di
             columns = ", ".join(table.columns)
             out[code] = con.sql(
                 f"SELECT {columns} FROM read_parquet([{listed}], union_by_name = true) "
-                f"WHERE UPPER(TRIM({table.id_column})) IN (SELECT id_key FROM wanted)"
+                f"WHERE {id_key_sql(table.id_column)} IN (SELECT id_key FROM wanted)"
             ).to_arrow_table()
     finally:
         con.close()

@@ -30,6 +30,7 @@ from fangpin.screening.compiler.names import (
     LITERAL_DIGITS,
     LITERAL_LIMIT,
     NUMERIC,
+    PADDING,
     READ,
     TYPE_NAMES,
     Name,
@@ -39,6 +40,7 @@ from fangpin.screening.compiler.names import (
     _numeric_result,
     _squash,
     _text,
+    id_key_sql,
 )
 from fangpin.screening.compiler.plan import KEYS, CompiledRule, Plan, RuleSQL
 from fangpin.screening.compiler.rendering import _constant, _literal, _shift, coerce, render
@@ -49,6 +51,7 @@ __all__ = [
     "LITERAL_DIGITS",
     "LITERAL_LIMIT",
     "NUMERIC",
+    "PADDING",
     "READ",
     "TYPE_NAMES",
     "Checker",
@@ -68,5 +71,6 @@ __all__ = [
     "_text",
     "check",
     "coerce",
+    "id_key_sql",
     "render",
 ]

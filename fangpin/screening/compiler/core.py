@@ -8,7 +8,7 @@ import string
 from sqlglot import exp
 
 from fangpin.screening.compiler.checker import Checker
-from fangpin.screening.compiler.names import READ, Name, Rejected, Typed
+from fangpin.screening.compiler.names import READ, Name, Rejected, Typed, id_key_sql
 from fangpin.screening.compiler.plan import CompiledRule, Plan, RuleSQL
 from fangpin.screening.compiler.rendering import _literal, coerce, render
 from fangpin.screening.rules import BUILTIN_PARAMETERS, PRODUCES, Rule, RuleError, RuleSet, RuleSetInvalid
@@ -324,7 +324,7 @@ class Compiler:
                 selects.append(f"{column} AS {self.fact_names[name].internal}")
             household = " JOIN household AS h ON h.household_id = p.household_id" if with_household else ""
             sql = (
-                f"SELECT {', '.join(selects)} FROM (SELECT *, UPPER(TRIM(id_number)) AS id_key FROM person) AS p"
+                f"SELECT {', '.join(selects)} FROM (SELECT *, {id_key_sql('id_number')} AS id_key FROM person) AS p"
                 f"{household}{joins}"
             )
             return sql, p_cols, h_cols
@@ -416,10 +416,12 @@ class Compiler:
         dataset = self.schema.datasets[code]
         scope = self._columns(dataset)
         aggregates = []
+        conditions = []
         for name in names:
             typed = self.facts[name]
             where_typed = self.fact_where.get(name)
             where = render(where_typed.node, scope, values, ptypes) if where_typed is not None else ""
+            conditions.append(where)
             if typed.aggregate in ("exists", "count"):
                 function, value = ("MAX" if typed.aggregate == "exists" else "COUNT"), "1"
             else:
@@ -428,9 +430,15 @@ class Compiler:
             aggregates.append(f"{function}({argument}) AS {self.fact_names[name].internal}")
         key = dataset.id_column
         as_of = _literal(values["as_of"], "date").sql(dialect=READ)
+        # Rows no fact's condition keeps are left out before grouping (a recent-window fact reads a few
+        # months, not the dataset's whole history): every aggregate over them would be NULL, and a missing
+        # key reads the same after the persons' LEFT JOIN (counts and sums are COALESCEd to 0 there).
+        kept = ""
+        if all(conditions):
+            kept = " AND (" + " OR ".join(f"({c})" for c in dict.fromkeys(conditions)) + ")"
         return (
             f"SELECT {key} AS id_key, {', '.join(aggregates)} FROM ds_{code} "
-            f"WHERE {dataset.id_column} IS NOT NULL AND {dataset.date_column} <= {as_of} GROUP BY {key}"
+            f"WHERE {dataset.id_column} IS NOT NULL AND {dataset.date_column} <= {as_of}{kept} GROUP BY {key}"
         )
 
 

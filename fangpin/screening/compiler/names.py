@@ -21,6 +21,35 @@ TYPE_NAMES = {
 READ = "duckdb"
 
 
+# What `trim` and ID-number normalisation strip from both ends, on every engine. Written out because the
+# engines' bare TRIM differ: DuckDB's also strips the ideographic and no-break spaces, Spark's only spaces.
+# Department files typed in Chinese spreadsheets bring tabs, line breaks and full-width spaces.
+PADDING = " \t\n\r\u00a0\u3000"
+
+
+def trim_sql(node: exp.Expression) -> exp.Expression:
+    return exp.Trim(this=node, expression=exp.Literal.string(PADDING))
+
+
+def id_key_sql(column: str) -> str:
+    """The join key of an ID number: `UPPER(TRIM(column, PADDING))`, written so the trim — costly, seconds on
+    ten million IDs — runs only on the rare value that starts or ends with padding."""
+    value = exp.column(column)
+    padded = exp.or_(
+        *(
+            exp.Like(this=value.copy(), expression=exp.Literal.string(pattern))
+            for c in PADDING
+            for pattern in (c + "%", "%" + c)
+        )
+    )
+    return (
+        exp.Case()
+        .when(padded, exp.Upper(this=trim_sql(value.copy())))
+        .else_(exp.Upper(this=value.copy()))
+        .sql(dialect=READ)
+    )
+
+
 class Rejected(Exception):
     def __init__(self, token: str, message: str):
         self.token = token

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlglot import exp
 
-from fangpin.screening.compiler.names import DATE_FUNCTIONS, READ, Name, Rejected, _text
+from fangpin.screening.compiler.names import DATE_FUNCTIONS, READ, Name, Rejected, _text, trim_sql
 
 # ---------------------------------------------------------------- values and rendering
 
@@ -99,7 +99,13 @@ def render(
             )
         return n
 
-    out = node.copy().transform(leaves).transform(division)
+    def trims(n: exp.Expression) -> exp.Expression:
+        # one meaning on both engines (see PADDING)
+        if isinstance(n, exp.Trim) and n.args.get("expression") is None:
+            return trim_sql(n.this)
+        return n
+
+    out = node.copy().transform(leaves).transform(division).transform(trims)
     return out.sql(dialect=READ)
 
 

@@ -90,3 +90,42 @@ def test_division_by_zero_same_on_both_engines(both):
 
     duck, spark = _both_engines("net_income / per_capita_income > 2", per_capita_income=Decimal(0))
     assert duck == spark
+
+
+PADDINGS = ["\t", "\u3000", "\u00a0", "\r\n", " "]
+
+
+def test_trim_strips_the_same_padding_on_both_engines(both):
+    # DuckDB's bare TRIM also strips full-width and no-break spaces, Spark's only spaces: `trim` is given
+    # its characters, so a rule reads the same on both.
+    from fangpin.screening import engines
+    from fangpin.screening.tests.fixtures import AS_OF, PARAMS, World
+    from fangpin.screening.tests.test_compiler import compile_rules, rule_doc
+
+    plan = compile_rules(rule_doc("trim(work_location) = '武汉'", subject="person")).plan(AS_OF, PARAMS)
+    world = World()
+    for pad in PADDINGS:
+        world.family(work_location=f"{pad}武汉{pad}")
+    world.family(work_location="武\u3000汉")  # inside the text: kept
+    counts = [engines.run(plan, world.inputs(), engine=e).counts for e in ("duckdb", "spark")]
+    assert counts == [{"T-01": len(PADDINGS)}] * 2
+
+
+def test_department_ids_with_any_padding_match_on_both_engines(both):
+    from fangpin.screening import engines
+    from fangpin.screening.tests.fixtures import AS_OF, PARAMS, World
+    from fangpin.screening.tests.test_fact_filters import NORMAL, id_ending_in_x, vehicle_rules
+
+    plan = vehicle_rules({"car_normal": NORMAL}).plan(AS_OF, PARAMS)
+    world = World()
+    for pad in PADDINGS:
+        _, person = world.family()
+        world.record(
+            "vehicle_registration", f"{pad}{person['id_number']}{pad}", status="正常", registered_on=AS_OF
+        )
+    _, person = world.family(id_number=id_ending_in_x())
+    world.record(
+        "vehicle_registration", f"\u3000{person['id_number'].lower()}\t", status="正常", registered_on=AS_OF
+    )
+    counts = [engines.run(plan, world.inputs(), engine=e).counts for e in ("duckdb", "spark")]
+    assert counts == [{"T-01": len(PADDINGS) + 1}] * 2
