@@ -159,10 +159,11 @@ def _explanation_sql(template: str, evidence: dict[str, str], constants: dict[st
     return "concat(" + ", ".join(parts or ["''"]) + ")"
 
 
-def _hits_sql(plan: Plan, sources: dict[int, tuple[str, list]]) -> str | None:
+def _hits_sql(plan: Plan, sources: dict[int, tuple[str, list]], explain: bool = True) -> str | None:
     """One statement giving every rule's hits with evidence JSON and the Chinese explanation. `sources` maps a
     rule's index in the plan to the relation of its results (keys and evidence columns ev_0 …) and the types
-    of those evidence columns. Both engines' hits are formatted by this one statement, on DuckDB."""
+    of those evidence columns. Both engines' hits are formatted by this one statement, on DuckDB. Without
+    `explain` the explanation is left NULL (a preview compares hit sets only)."""
     constants = {k: display_value(v) for k, v in (plan.parameters | _builtins(plan)).items()}
     selects = []
     for index, compiled in enumerate(plan.rules):
@@ -176,6 +177,7 @@ def _hits_sql(plan: Plan, sources: dict[int, tuple[str, list]]) -> str | None:
         pairs = [f"{_quote(n)}, {_json_sql(columns[n], kinds[n])}" for n in sorted(names)]
         evidence = f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
         shown = {n: _display_sql(columns[n], kinds[n]) for n in names}
+        explanation = _explanation_sql(rule.explanation, shown, constants) if explain else "NULL"
         selects.append(
             f"SELECT CAST({_quote(rule.code)} AS VARCHAR) AS rule, CAST({_quote(rule.rule_set)} AS VARCHAR) "
             f"AS rule_set, CAST({_quote(rule.version)} AS VARCHAR) AS rule_version, "
@@ -184,7 +186,7 @@ def _hits_sql(plan: Plan, sources: dict[int, tuple[str, list]]) -> str | None:
             "household_number, CAST(person_id AS BIGINT) AS person_id, CAST(id_number AS VARCHAR) AS "
             "id_number, CAST(region_code AS VARCHAR) AS region, "
             f"DATE '{plan.as_of.isoformat()}' AS as_of, {evidence} AS evidence, "
-            f"CAST({_explanation_sql(rule.explanation, shown, constants)} AS VARCHAR) AS explanation "
+            f"CAST({explanation} AS VARCHAR) AS explanation "
             f"FROM {relation}"
         )
     if not selects:
@@ -193,7 +195,7 @@ def _hits_sql(plan: Plan, sources: dict[int, tuple[str, list]]) -> str | None:
     return " UNION ALL ".join(selects) + " ORDER BY rule, household_id, person_id NULLS FIRST"
 
 
-def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
+def _hits(plan: Plan, results: list[pa.Table], explain: bool = True) -> pa.Table:
     """Rule results as Arrow tables (from Spark) → the hits table, formatted on DuckDB by `_hits_sql`."""
     import duckdb
 
@@ -205,7 +207,7 @@ def _hits(plan: Plan, results: list[pa.Table]) -> pa.Table:
                 con.register(f"result_{index}", table)
                 evidence = [f for f in table.schema if f.name.startswith("ev_")]
                 sources[index] = (f"result_{index}", [f.type for f in evidence])
-        sql = _hits_sql(plan, sources)
+        sql = _hits_sql(plan, sources, explain)
         return HIT_SCHEMA.empty_table() if sql is None else con.sql(sql).to_arrow_table().cast(HIT_SCHEMA)
     finally:
         con.close()
@@ -244,7 +246,10 @@ def run(
     schema: Schema | None = None,
     spark_master: str | None = None,
     progress: Progress | None = None,
+    explain: bool = True,
 ) -> Result:
+    """Screen `inputs` with `plan`. Without `explain` the hits carry evidence but no Chinese explanation
+    (for comparing hit sets, as a preview does: formatting a million explanations takes seconds)."""
     schema = schema or load_schema()
     missing = sorted(d for d in plan.datasets if not _delivered(inputs.datasets.get(d)))
     # A rule over a dataset that was never delivered is not run: "no record" would otherwise read as
@@ -270,7 +275,7 @@ def run(
             if progress:
                 progress(index, total, code)
 
-        hits = runner.hits(plan, queries, done)
+        hits = runner.hits(plan, queries, done, explain)
     finally:
         runner.close()
     return Result(hits, _counts(plan, hits), subjects, missing, skipped)
@@ -348,13 +353,13 @@ class DuckDBRunner:
     def query(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
-    def hits(self, plan: Plan, queries: list[tuple[str, str]], done) -> pa.Table:
+    def hits(self, plan: Plan, queries: list[tuple[str, str]], done, explain: bool = True) -> pa.Table:
         """Every rule's hits formatted straight from the candidates tables, in this connection: no round
         trip of each rule's results through Arrow."""
         sources = {}
         for index, (_, sql) in enumerate(queries):
             sources[index] = (f"({sql}) AS rule_{index}", self.con.sql(sql).types[5:])
-        sql = _hits_sql(plan, sources)
+        sql = _hits_sql(plan, sources, explain)
         hits = HIT_SCHEMA.empty_table() if sql is None else self.query(sql).cast(HIT_SCHEMA)
         for index, (code, _) in enumerate(queries, start=1):
             done(index, code)
@@ -464,8 +469,8 @@ class SparkRunner:
     def query(self, sql: str) -> pa.Table:
         return self.spark.sql(to_spark_sql(sql)).toArrow()
 
-    def hits(self, plan: Plan, queries: list[tuple[str, str]], done) -> pa.Table:
-        return _hits(plan, self.query_all(queries, done))
+    def hits(self, plan: Plan, queries: list[tuple[str, str]], done, explain: bool = True) -> pa.Table:
+        return _hits(plan, self.query_all(queries, done), explain)
 
     def query_all(self, queries: list[tuple[str, str]], done) -> list[pa.Table]:
         """Rule queries as concurrent Spark jobs: each is small next to the job overhead, which then overlaps."""

@@ -49,9 +49,10 @@ def evaluate(
     parameter_overrides: dict[str, str] | None = None,
     spark_master: str | None = None,
     progress=None,
+    explain: bool = True,
 ) -> Outcome:
     """Screen `region` (or just `household_ids` in it) on `as_of`: snapshot, per-parameter-group engine runs,
-    one hits table. Nothing is written."""
+    one hits table. Nothing is written. Without `explain` the hits have no explanation (a preview)."""
     compiler = compiler_for(rule_sets)
     compiler.raise_errors()
     selected = compiler.selected(as_of, codes)
@@ -85,6 +86,7 @@ def evaluate(
             engine=engine,
             spark_master=spark_master,
             progress=step,
+            explain=explain,
         )
         done += len(selected)
         parts.append(result.hits)

@@ -29,13 +29,14 @@ def preview(
     """Households that would newly be warned, and those that would no longer be, by village: the current rule
     sets and parameters against the new ones (a changed rule file and/or parameter values)."""
     current_sets = builtin_rule_sets()
-    current = evaluate(current_sets, region, as_of)
+    # Hit sets are compared, nothing is shown or stored: no explanations to format.
+    current = evaluate(current_sets, region, as_of, explain=False)
     if new_rule_sets:
         replaced = {rs.name for rs in new_rule_sets}
         proposed_sets = [rs for rs in current_sets if rs.name not in replaced] + new_rule_sets
     else:
         proposed_sets = current_sets
-    proposed = evaluate(proposed_sets, region, as_of, parameter_overrides=parameter_overrides)
+    proposed = evaluate(proposed_sets, region, as_of, parameter_overrides=parameter_overrides, explain=False)
 
     def households(outcome: Outcome) -> dict[int, dict]:
         out: dict[int, dict] = {}

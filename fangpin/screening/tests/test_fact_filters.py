@@ -153,3 +153,17 @@ def test_the_id_key_matches_padded_and_lower_case_department_ids():
     )
     result = engines.run(c.plan(AS_OF, PARAMS), world.inputs())
     assert result.counts == {"T-01": 1}
+
+
+def test_without_explanations_the_hits_and_evidence_are_the_same():
+    from fangpin.screening.tests.fixtures import catalogue
+    from fangpin.screening.tests.golden_cases import rich_world
+
+    plan = catalogue().plan(AS_OF, PARAMS)
+    inputs = rich_world().inputs()
+    full = engines.run(plan, inputs)
+    bare = engines.run(plan, inputs, explain=False)
+    assert bare.counts == full.counts and full.hits.num_rows > 40
+    assert bare.hits.drop_columns(["explanation"]).equals(full.hits.drop_columns(["explanation"]))
+    assert bare.hits.column("explanation").null_count == bare.hits.num_rows
+    assert full.hits.column("explanation").null_count == 0
