@@ -129,11 +129,19 @@ def _display_sql(column: str, kind: str) -> str:
     if kind == "null":
         return "'无'"
     if kind == "boolean":
-        text = f"CASE WHEN {column} THEN '是' ELSE '否' END"
+        text = f"CASE WHEN {column} THEN '是' WHEN NOT {column} THEN '否' END"  # unknown is 无, not 否
     elif kind == "decimal":
+        # Exact to the cent at any size (no detour through a double), and fast: formatting a HUGEINT is ten
+        # times slower than a BIGINT, and only a sum beyond 10^18 needs one.
+        size = f"abs({column})"
+        whole = (
+            f"CASE WHEN {size} < 1e18 THEN format('{{:,}}', CAST(trunc({size}) AS BIGINT)) "
+            f"ELSE format('{{:,}}', CAST(trunc({size}) AS HUGEINT)) END"
+        )
+        cents = f"lpad(CAST(CAST(({size} - trunc({size})) * 100 AS INTEGER) AS VARCHAR), 2, '0')"
         text = (
-            f"CASE WHEN {column} = trunc({column}) THEN format('{{:,}}', CAST({column} AS HUGEINT)) "
-            f"ELSE format('{{:,.2f}}', {column}) END"
+            f"CASE WHEN {column} < 0 THEN '-' ELSE '' END || {whole} || "
+            f"CASE WHEN {column} = trunc({column}) THEN '' ELSE '.' || {cents} END"
         )
     elif kind == "floating":
         text = f"format('{{:,.2f}}', {column})"
