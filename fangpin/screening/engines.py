@@ -363,10 +363,20 @@ class DuckDBRunner:
 
     def hits(self, plan: Plan, queries: list[tuple[str, str]], done, explain: bool = True) -> pa.Table:
         """Every rule's hits formatted straight from the candidates tables, in this connection: no round
-        trip of each rule's results through Arrow."""
+        trip of each rule's results through Arrow. Only rules with a hit are in the statement: a re-screen of
+        one household hits a few, and planning all of them would cost more than running them."""
+        flags = plan.rule_flags()
+        hit = set()
+        for relation in sorted({r for r, _ in flags.values()}):
+            mine = sorted(code for code, (r, _) in flags.items() if r == relation)
+            (found,) = self.con.execute(
+                f"SELECT {', '.join(f'bool_or({flags[c][1]})' for c in mine)} FROM {relation}"
+            ).fetchall()
+            hit |= {code for code, any_hit in zip(mine, found, strict=True) if any_hit}
         sources = {}
-        for index, (_, sql) in enumerate(queries):
-            sources[index] = (f"({sql}) AS rule_{index}", self.con.sql(sql).types[5:])
+        for index, (code, sql) in enumerate(queries):
+            if code in hit:
+                sources[index] = (f"({sql}) AS rule_{index}", self.con.sql(sql).types[5:])
         sql = _hits_sql(plan, sources, explain)
         hits = HIT_SCHEMA.empty_table() if sql is None else self.query(sql).cast(HIT_SCHEMA)
         for index, (code, _) in enumerate(queries, start=1):

@@ -4,6 +4,7 @@ checking it, and `Rejected`, raised on the first thing not allowed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from sqlglot import exp
 
@@ -31,6 +32,7 @@ def trim_sql(node: exp.Expression) -> exp.Expression:
     return exp.Trim(this=node, expression=exp.Literal.string(PADDING))
 
 
+@cache  # built with sqlglot: a few milliseconds, asked for once per dataset per run
 def id_key_sql(column: str) -> str:
     """The join key of an ID number: `UPPER(TRIM(column, PADDING))`, written so the trim — costly, seconds on
     ten million IDs — runs only on the rare value that starts or ends with padding."""

@@ -60,6 +60,15 @@ class Plan:
     # joining ten million persons to three million households' features costs a second.
     person_relation: str = "screen_person_full"
 
+    def rule_flags(self) -> dict[str, tuple[str, str]]:
+        """rule code -> (its candidates relation, its flag column there), as `statements` writes them."""
+        flags = {}
+        for subject in ("household", "person"):
+            rules = [c for c in self.rules if c.rule.subject == subject]
+            for index, compiled in enumerate(rules):
+                flags[compiled.rule.code] = (f"candidates_{subject}", f"hit_{index}")
+        return flags
+
     def statements(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
         """How the rules run: one pass per subject over its relation writes `candidates_<subject>` — the
         subjects that hit any rule, one flag per rule and the evidence columns — and each rule's hits are a
@@ -68,18 +77,16 @@ class Plan:
         Returns ({candidate relation: SELECT}, [(rule code, SELECT of its hits)]) for `self.rules` (which
         the engine may have narrowed to the rules whose datasets were delivered)."""
         candidates: dict[str, str] = {}
-        flags: dict[str, str] = {}
+        flags = self.rule_flags()
         for subject in ("household", "person"):
             rules = [c for c in self.rules if c.rule.subject == subject]
             if not rules:
                 continue
             columns = sorted({col for c in rules for col in self.rule_sql[c.rule.code].columns})
-            hit_columns = []
-            for index, compiled in enumerate(rules):
-                flags[compiled.rule.code] = f"hit_{index}"
-                hit_columns.append(
-                    f"COALESCE({self.rule_sql[compiled.rule.code].condition}, FALSE) AS hit_{index}"
-                )
+            hit_columns = [
+                f"COALESCE({self.rule_sql[c.rule.code].condition}, FALSE) AS {flags[c.rule.code][1]}"
+                for c in rules
+            ]
             inner = (
                 f"SELECT {KEYS[subject]}{''.join(', ' + c for c in columns)}, {', '.join(hit_columns)} "
                 f"FROM {'screen_household' if subject == 'household' else self.person_relation}"
@@ -94,7 +101,7 @@ class Plan:
                 (
                     code,
                     f"SELECT household_id, household_number, region_code, person_id, id_number{evidence} "
-                    f"FROM candidates_{compiled.rule.subject} WHERE {flags[code]}",
+                    f"FROM {flags[code][0]} WHERE {flags[code][1]}",
                 )
             )
         return candidates, queries
