@@ -178,14 +178,19 @@ def _adbc_connection():
     return adbc_driver_postgresql.dbapi.connect(uri)
 
 
-def _fetch(sql: str) -> pa.Table:
+def _fetch(*sqls: str, few: bool = False) -> list[pa.Table]:
+    """Each query's rows as Arrow: through one ADBC connection (columnar, fast for a region), or through
+    Django's own connection for a few households (opening a PostgreSQL connection alone takes ~70 ms)."""
     name = str(connection.settings_dict["NAME"])
-    if connection.in_atomic_block or name.startswith(("file:", ":memory")):
+    if few or connection.in_atomic_block or name.startswith(("file:", ":memory")):
         # A second connection would not see this transaction's rows (or an in-memory database at all).
-        return _fetch_django(sql)
+        return [_fetch_django(sql) for sql in sqls]
+    tables = []
     with _adbc_connection() as conn, conn.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetch_arrow_table()
+        for sql in sqls:
+            cur.execute(sql)
+            tables.append(cur.fetch_arrow_table())
+    return tables
 
 
 def _fetch_django(sql: str) -> pa.Table:
@@ -247,12 +252,12 @@ def registry_snapshot(as_of: dt.date, *, region=None, household_ids=None) -> tup
         HouseholdIncome._meta.db_table,
     )
     where = _where(region, household_ids)
-    raw_households = _fetch(
+    households_sql = (
         "SELECT h.id AS household_id, h.number AS household_number, r.code AS region_code, "
         + ", ".join(f"h.{f.source}" for f in HOUSEHOLD_FIELDS)
         + f" FROM {h_table} h JOIN geo_region r ON r.id = h.region_id WHERE {where}"
     )
-    raw_persons = _fetch(
+    persons_sql = (
         "SELECT p.id AS person_id, p.household_id, p.id_number, "
         + ", ".join(f"p.{f.source}" for f in PERSON_FIELDS)
         + f" FROM {p_table} p JOIN {h_table} h ON h.id = p.household_id JOIN geo_region r ON r.id = h.region_id"
@@ -261,13 +266,14 @@ def registry_snapshot(as_of: dt.date, *, region=None, household_ids=None) -> tup
     income_sources = sorted({f.source for f in (*INCOME_FIELDS, *PREVIOUS_INCOME_FIELDS)} - {"year"})
     # SQLite keeps decimals as REAL or INTEGER row by row; as text they reach DuckDB's DECIMAL cast exactly.
     as_text = "CAST(i.{0} AS TEXT) AS {0}" if connection.vendor == "sqlite" else "i.{0}"
-    raw_incomes = _fetch(
+    incomes_sql = (
         "SELECT i.household_id, i.year, "
         + ", ".join(as_text.format(c) for c in income_sources)
         + f" FROM {i_table} i JOIN {h_table} h ON h.id = i.household_id JOIN geo_region r ON r.id = h.region_id"
         + f" WHERE {where} AND i.year <= {int(as_of.year)}"
     )
-    return shape(raw_households, raw_persons, raw_incomes)
+    few = household_ids is not None and len(household_ids) <= 100
+    return shape(*_fetch(households_sql, persons_sql, incomes_sql, few=few))
 
 
 def shape(
