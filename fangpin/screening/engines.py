@@ -89,43 +89,17 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _kind(data_type) -> str:
-    """How an evidence column is written and shown, from its Arrow type (a result table's) or its DuckDB
-    type (a relation's): null, boolean, decimal, floating, date or other."""
-    if isinstance(data_type, pa.DataType):
-        for kind, test in (
-            ("null", pa.types.is_null),
-            ("boolean", pa.types.is_boolean),
-            ("decimal", pa.types.is_decimal),
-            ("floating", pa.types.is_floating),
-            ("date", lambda t: pa.types.is_date(t) or pa.types.is_timestamp(t)),
-        ):
-            if test(data_type):
-                return kind
-        return "other"
-    name = str(data_type).upper().strip('"')
-    if name == "NULL":
-        return "null"
-    if name == "BOOLEAN":
-        return "boolean"
-    if name.startswith("DECIMAL"):
-        return "decimal"
-    if name in ("DOUBLE", "FLOAT", "REAL"):
-        return "floating"
-    if name == "DATE" or name.startswith("TIMESTAMP"):
-        return "date"
-    return "other"
-
-
 def _json_sql(column: str, kind: str) -> str:
-    """An evidence value in the hit's JSON: amounts, dates and fractions as text (exact), the rest as is."""
-    if kind in ("decimal", "date", "floating"):
+    """An evidence value (of the compiler's type `kind`) in the hit's JSON: amounts, dates and fractions as
+    text (exact), the rest as is."""
+    if kind in ("decimal", "date", "double"):
         return f"CAST({column} AS VARCHAR)"
     return column
 
 
 def _display_sql(column: str, kind: str) -> str:
-    """`display_value` in SQL, so a million hits are explained in one vectorised pass."""
+    """`display_value` in SQL for a value of the compiler's type `kind`, so a million hits are explained in
+    one vectorised pass."""
     if kind == "null":
         return "'无'"
     if kind == "boolean":
@@ -143,7 +117,7 @@ def _display_sql(column: str, kind: str) -> str:
             f"CASE WHEN {column} < 0 THEN '-' ELSE '' END || {whole} || "
             f"CASE WHEN {column} = trunc({column}) THEN '' ELSE '.' || {cents} END"
         )
-    elif kind == "floating":
+    elif kind == "double":
         text = f"format('{{:,.2f}}', {column})"
     elif kind == "date":
         text = f"strftime({column}, '%Y-%m-%d')"
@@ -167,20 +141,20 @@ def _explanation_sql(template: str, evidence: dict[str, str], constants: dict[st
     return "concat(" + ", ".join(parts or ["''"]) + ")"
 
 
-def _hits_sql(plan: Plan, sources: dict[int, tuple[str, list]], explain: bool = True) -> str | None:
+def _hits_sql(plan: Plan, sources: dict[int, str], explain: bool = True) -> str | None:
     """One statement giving every rule's hits with evidence JSON and the Chinese explanation. `sources` maps a
-    rule's index in the plan to the relation of its results (keys and evidence columns ev_0 …) and the types
-    of those evidence columns. Both engines' hits are formatted by this one statement, on DuckDB. Without
-    `explain` the explanation is left NULL (a preview compares hit sets only)."""
+    rule's index in the plan to the relation of its results (keys and evidence columns ev_0 …, typed as the
+    compiler typed the evidence names). Both engines' hits are formatted by this one statement, on DuckDB.
+    Without `explain` the explanation is left NULL (a preview compares hit sets only)."""
     constants = {k: display_value(v) for k, v in (plan.parameters | _builtins(plan)).items()}
     selects = []
     for index, compiled in enumerate(plan.rules):
         if index not in sources:
             continue
-        relation, types = sources[index]
+        relation = sources[index]
         rule = compiled.rule
         names = [n for n, _ in compiled.evidence]
-        kinds = {name: _kind(types[i]) for i, name in enumerate(names)}
+        kinds = {n: declared.type for n, declared in compiled.evidence}
         columns = {name: f"ev_{i}" for i, name in enumerate(names)}
         pairs = [f"{_quote(n)}, {_json_sql(columns[n], kinds[n])}" for n in sorted(names)]
         evidence = f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)"
@@ -213,8 +187,7 @@ def _hits(plan: Plan, results: list[pa.Table], explain: bool = True) -> pa.Table
         for index, table in enumerate(results):
             if table.num_rows:
                 con.register(f"result_{index}", table)
-                evidence = [f for f in table.schema if f.name.startswith("ev_")]
-                sources[index] = (f"result_{index}", [f.type for f in evidence])
+                sources[index] = f"result_{index}"
         sql = _hits_sql(plan, sources, explain)
         return HIT_SCHEMA.empty_table() if sql is None else con.sql(sql).to_arrow_table().cast(HIT_SCHEMA)
     finally:
@@ -373,10 +346,9 @@ class DuckDBRunner:
                 f"SELECT {', '.join(f'bool_or({flags[c][1]})' for c in mine)} FROM {relation}"
             ).fetchall()
             hit |= {code for code, any_hit in zip(mine, found, strict=True) if any_hit}
-        sources = {}
-        for index, (code, sql) in enumerate(queries):
-            if code in hit:
-                sources[index] = (f"({sql}) AS rule_{index}", self.con.sql(sql).types[5:])
+        sources = {
+            index: f"({sql}) AS rule_{index}" for index, (code, sql) in enumerate(queries) if code in hit
+        }
         sql = _hits_sql(plan, sources, explain)
         hits = HIT_SCHEMA.empty_table() if sql is None else self.query(sql).cast(HIT_SCHEMA)
         for index, (code, _) in enumerate(queries, start=1):

@@ -6,7 +6,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from django.db.models import Q
 
 from fangpin.core.scoping import subtree_bounds
@@ -65,7 +64,9 @@ def _datasets_for_persons(paths: dict[str, list[Path]], persons: pa.Table) -> di
     out = {}
     con = duckdb.connect()
     try:
-        con.register("wanted", pa.table({"id_key": pc.utf8_upper(pc.utf8_trim_whitespace(ids))}))
+        con.register("people", pa.table({"id_number": ids}))
+        # the engine's own ID key, so the rows read here are exactly the rows the engine would join
+        con.execute(f"CREATE TABLE wanted AS SELECT {id_key_sql('id_number')} AS id_key FROM people")
         for code, files in paths.items():
             table = schema.datasets.get(code)
             if table is None or not files:
