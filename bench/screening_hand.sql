@@ -8,8 +8,9 @@
 -- Output: rule, household_id, person_id (NULL for household rules), evidence (JSON text).
 --
 -- Semantics kept from the engine: a department row counts when its ID is not NULL and its own date column is
--- on or before $as_of; the join key is UPPER(TRIM(id)); identical rows count once (only matters for count and
--- sum, so only those datasets are de-duplicated); count/sum over no rows is 0, "exists" over no rows is FALSE.
+-- on or before $as_of; the join key is UPPER(TRIM(id)) (the engine strips tabs and line breaks too; the
+-- benchmark data has no padding); identical rows count once (only matters for count and sum, so only those
+-- datasets are de-duplicated); count/sum over no rows is 0, "exists" over no rows is FALSE.
 --
 -- Shape: one scan per dataset, all its facts at once (dept), one GROUP BY for all facts (facts), one join of
 -- persons with households and facts (pf), one GROUP BY for the household features (feat); then each subject
