@@ -313,7 +313,10 @@ class DuckDBRunner:
 
     def prepare(self, plan: Plan, candidates: dict[str, str]) -> dict[str, int]:
         for name, sql in plan.facts_sql.items():
-            self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+            # A fact relation only the persons read stays a view: its grouping then feeds the persons' join
+            # directly instead of being written to a table and read back (6 % of a run over 10M persons).
+            kind = "TEMP TABLE" if name in plan.feature_facts else "VIEW"
+            self.con.execute(f"CREATE {kind} {name} AS {sql}")
         # Read twice (features, then the rules' single pass) rather than written once and read twice.
         self.con.execute(f"CREATE VIEW screen_person AS {plan.person_sql}")
         if plan.feature_sql:

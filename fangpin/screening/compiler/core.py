@@ -331,6 +331,7 @@ class Compiler:
 
         person_sql, p_cols, h_cols = relation(person_level)
         feature_sql = ""
+        feature_facts: set[str] = set()
         if features:
             scope = self._person_scope() | self.fact_names
             aggs = []
@@ -343,7 +344,9 @@ class Compiler:
                     continue
                 aggs.append(f"{sql} AS {self.feature_names[name].internal}")
             # Features read only the columns and facts they aggregate: a narrower join than the rules'.
-            source, _, _ = relation(set().union(*(self.features[n].names for n in features)), keys=False)
+            feature_level = set().union(*(self.features[n].names for n in features))
+            source, _, _ = relation(feature_level, keys=False)
+            feature_facts = {f"fact_{self.fact_dataset[n]}" for n in feature_level if n in self.fact_names}
             feature_sql = (
                 f"SELECT household_id, {', '.join(aggs)} FROM ({source}) AS fp GROUP BY household_id"
             )
@@ -392,6 +395,7 @@ class Compiler:
             rule_sql,
             {self.fact_dataset[n] for n in facts if self.facts[n].aggregate not in ("exists", "max", "min")},
             "screen_person_full" if person_features else "screen_person",
+            feature_facts,
         )
 
     def _evidence_sql(self, name: Name) -> str:

@@ -59,6 +59,8 @@ class Plan:
     # Person rules read persons with their household's features only when one of them names a feature:
     # joining ten million persons to three million households' features costs a second.
     person_relation: str = "screen_person_full"
+    # The fact relations the features read as well as the persons: computed once, not once per reader.
+    feature_facts: set[str] = field(default_factory=set)
 
     def rule_flags(self) -> dict[str, tuple[str, str]]:
         """rule code -> (its candidates relation, its flag column there), as `statements` writes them."""
