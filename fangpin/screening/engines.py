@@ -327,7 +327,6 @@ class DuckDBRunner:
             )
         else:
             self.con.execute("CREATE VIEW screen_person_full AS SELECT * FROM screen_person")
-        self.con.execute(f"CREATE VIEW screen_household AS {plan.household_sql}")
         for name, sql in candidates.items():
             self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
         households = self.con.execute("SELECT COUNT(*) FROM household").fetchall()[0][0]
@@ -452,7 +451,6 @@ class SparkRunner:
             )
         else:
             self._view("screen_person_full", "SELECT * FROM screen_person")
-        self._view("screen_household", plan.household_sql)
         for name, sql in candidates.items():
             self._view(name, sql, cache=True)
         households = self.spark.table("household").count()

@@ -323,19 +323,34 @@ class Compiler:
                     column = f"({column} IS NOT NULL)"
                 selects.append(f"{column} AS {self.fact_names[name].internal}")
             household = " JOIN household AS h ON h.household_id = p.household_id" if with_household else ""
-            sql = (
-                f"SELECT {', '.join(selects)} FROM (SELECT *, {id_key_sql('id_number')} AS id_key FROM person) AS p"
-                f"{household}{joins}"
-            )
+            keyed = f"(SELECT *, {id_key_sql('id_number')} AS id_key FROM person)" if joined else "person"
+            sql = f"SELECT {', '.join(selects)} FROM {keyed} AS p{household}{joins}"
             return sql, p_cols, h_cols
 
         person_sql, p_cols, h_cols = relation(person_level)
+        person_features = any(
+            (c.condition.names | {n for n, _ in c.evidence}) & set(self.feature_names)
+            for c in rules
+            if c.rule.subject == "person"
+        )
+        # A count of the members a fact is about (住建 reports a house as unsafe …) is counted over the person
+        # pass's candidates, which then also keep those members: the features' own pass over every person
+        # then needs no ID key and no department join (a tenth of a run). Not when a person rule reads a
+        # feature, which must then exist before the person pass.
+        counted_facts = set()
+        if not person_features:
+            counted_facts = {
+                n
+                for n in features
+                if self.features[n].aggregate == "count_if" and self.features[n].names & set(self.fact_names)
+            }
+        scope = self._person_scope() | self.fact_names
         feature_sql = ""
         feature_facts: set[str] = set()
-        if features:
-            scope = self._person_scope() | self.fact_names
+        registry_features = features - counted_facts
+        if registry_features:
             aggs = []
-            for name in sorted(features):
+            for name in sorted(registry_features):
                 typed = self.features[name]
                 try:
                     sql = self._aggregate_sql(typed, scope, typed_values, ptypes)
@@ -344,26 +359,34 @@ class Compiler:
                     continue
                 aggs.append(f"{sql} AS {self.feature_names[name].internal}")
             # Features read only the columns and facts they aggregate: a narrower join than the rules'.
-            feature_level = set().union(*(self.features[n].names for n in features))
+            feature_level = set().union(*(self.features[n].names for n in registry_features))
             source, _, _ = relation(feature_level, keys=False)
             feature_facts = {f"fact_{self.fact_dataset[n]}" for n in feature_level if n in self.fact_names}
             feature_sql = (
                 f"SELECT household_id, {', '.join(aggs)} FROM ({source}) AS fp GROUP BY household_id"
             )
+        member_counts = {}
+        for name in sorted(counted_facts):
+            try:
+                member_counts[self.feature_names[name].internal] = render(
+                    self.features[name].node.this, scope, typed_values, ptypes
+                )
+            except Rejected as exc:
+                problems.append(RuleError(f"特征 {name}", exc.token, exc.message))
         hh_cols = sorted((household_cols - set(keys_h)) & needed_names)
         household_sql = "SELECT h.household_id, h.household_number, h.region_code" + "".join(
             f", h.{c}" for c in hh_cols
         )
-        household_sql += "".join(f", f.{self.feature_names[n].internal}" for n in sorted(features))
-        household_sql += " FROM household AS h"
-        if features:
-            household_sql += " LEFT JOIN screen_feature AS f ON f.household_id = h.household_id"
-
-        person_features = any(
-            (c.condition.names | {n for n, _ in c.evidence}) & set(self.feature_names)
-            for c in rules
-            if c.rule.subject == "person"
+        household_sql += "".join(
+            f", {'g' if n in counted_facts else 'f'}.{self.feature_names[n].internal}"
+            for n in sorted(features)
         )
+        household_sql += " FROM household AS h"
+        if registry_features:
+            household_sql += " LEFT JOIN screen_feature AS f ON f.household_id = h.household_id"
+        if counted_facts:
+            household_sql += " LEFT JOIN screen_member_count AS g ON g.household_id = h.household_id"
+
         datasets: set[str] = set()
         rule_sql = {}
         for compiled in rules:
@@ -396,6 +419,7 @@ class Compiler:
             {self.fact_dataset[n] for n in facts if self.facts[n].aggregate not in ("exists", "max", "min")},
             "screen_person_full" if person_features else "screen_person",
             feature_facts,
+            member_counts,
         )
 
     def _evidence_sql(self, name: Name) -> str:

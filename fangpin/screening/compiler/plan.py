@@ -47,7 +47,7 @@ class Plan:
     facts_sql: dict[str, str]  # CTE name -> SELECT
     person_sql: str  # the `screen_person` relation
     feature_sql: str  # the `screen_feature` relation ("" if no features)
-    household_sql: str  # the `screen_household` relation
+    household_sql: str  # households with their features, which the household pass reads
     rules: list[CompiledRule]
     datasets: set[str]
     person_columns: list[str]
@@ -61,6 +61,9 @@ class Plan:
     person_relation: str = "screen_person_full"
     # The fact relations the features read as well as the persons: computed once, not once per reader.
     feature_facts: set[str] = field(default_factory=set)
+    # Features that count the members a fact holds for (feature column -> condition over the person
+    # relation): counted over the person pass's candidates, into `screen_member_count`.
+    member_counts: dict[str, str] = field(default_factory=dict)
 
     def rule_flags(self) -> dict[str, tuple[str, str]]:
         """rule code -> (its candidates relation, its flag column there), as `statements` writes them."""
@@ -74,30 +77,46 @@ class Plan:
     def statements(self) -> tuple[dict[str, str], list[tuple[str, str]]]:
         """How the rules run: one pass per subject over its relation writes `candidates_<subject>` — the
         subjects that hit any rule, one flag per rule and the evidence columns — and each rule's hits are a
-        filter on that small table. One scan of ten million persons instead of one per rule.
+        filter on that small table. One scan of ten million persons instead of one per rule. Between the two
+        passes, `screen_member_count` counts per household the candidate members of `member_counts`.
 
-        Returns ({candidate relation: SELECT}, [(rule code, SELECT of its hits)]) for `self.rules` (which
+        Returns ({relation: SELECT}, in the order to materialise them, [(rule code, SELECT of its hits)]) for
+        `self.rules` (which
         the engine may have narrowed to the rules whose datasets were delivered)."""
         candidates: dict[str, str] = {}
         flags = self.rule_flags()
-        for subject in ("household", "person"):
+        # Persons first: the household pass reads the member counts taken from the persons' candidates.
+        for subject in ("person", "household"):
             rules = [c for c in self.rules if c.rule.subject == subject]
-            if not rules:
+            counts = self.member_counts if subject == "person" else {}
+            if not rules and not counts:
                 continue
             columns = sorted({col for c in rules for col in self.rule_sql[c.rule.code].columns})
-            hit_columns = [
+            outputs = [
                 f"COALESCE({self.rule_sql[c.rule.code].condition}, FALSE) AS {flags[c.rule.code][1]}"
                 for c in rules
+            ]
+            outputs += [
+                f"COALESCE({condition}, FALSE) AS counted__{name}" for name, condition in counts.items()
             ]
             # The filter is the bare conditions, not the flags: a row is kept when one of them is TRUE either
             # way, and the engine stops at the first TRUE condition of a row and computes the flags only for
             # the rows kept (half the time of the flags' OR, on ten million persons).
-            any_hit = " OR ".join(f"({self.rule_sql[c.rule.code].condition})" for c in rules)
+            conditions = [self.rule_sql[c.rule.code].condition for c in rules] + list(counts.values())
+            any_hit = " OR ".join(f"({condition})" for condition in conditions)
+            source = f"({self.household_sql})" if subject == "household" else self.person_relation
             candidates[f"candidates_{subject}"] = (
-                f"SELECT {KEYS[subject]}{''.join(', ' + c for c in columns)}, {', '.join(hit_columns)} "
-                f"FROM {'screen_household' if subject == 'household' else self.person_relation} AS subjects "
+                f"SELECT {KEYS[subject]}{''.join(', ' + c for c in columns)}, {', '.join(outputs)} "
+                f"FROM {source} AS subjects "
                 f"WHERE {any_hit}"  # the alias: Spark would read `WHERE (x)` after a bare name as its alias
             )
+            if counts:
+                tallies = ", ".join(
+                    f"COUNT(CASE WHEN counted__{name} THEN 1 END) AS {name}" for name in counts
+                )
+                candidates["screen_member_count"] = (
+                    f"SELECT household_id, {tallies} FROM candidates_person GROUP BY household_id"
+                )
         queries = []
         for compiled in self.rules:
             code = compiled.rule.code
