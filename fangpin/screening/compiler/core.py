@@ -335,14 +335,16 @@ class Compiler:
         )
         # A count of the members a fact is about (住建 reports a house as unsafe …) is counted over the person
         # pass's candidates, which then also keep those members: the features' own pass over every person
-        # then needs no ID key and no department join (a tenth of a run). Not when a person rule reads a
-        # feature, which must then exist before the person pass.
+        # then needs no ID key and no department join (a tenth of a run). Only for a condition that holds
+        # just for members some department row is about (else the candidates would be nearly everyone), and
+        # not when a person rule reads a feature, which must then exist before the person pass.
         counted_facts = set()
         if not person_features:
             counted_facts = {
                 n
                 for n in features
-                if self.features[n].aggregate == "count_if" and self.features[n].names & set(self.fact_names)
+                if self.features[n].aggregate == "count_if"
+                and self._needs_a_fact_row(self.features[n].node.this)
             }
         scope = self._person_scope() | self.fact_names
         feature_sql = ""
@@ -420,6 +422,19 @@ class Compiler:
             "screen_person_full" if person_features else "screen_person",
             feature_facts,
             member_counts,
+        )
+
+    def _needs_a_fact_row(self, node: exp.Expression) -> bool:
+        """Whether a condition can hold only for a person some department row is about: a bare `exists`
+        fact, or an AND with one among its terms."""
+        while isinstance(node, exp.Paren):
+            node = node.this
+        if isinstance(node, exp.And):
+            return self._needs_a_fact_row(node.left) or self._needs_a_fact_row(node.right)
+        return (
+            isinstance(node, exp.Column)
+            and node.name in self.facts
+            and self.facts[node.name].aggregate == "exists"
         )
 
     def _evidence_sql(self, name: Name) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import yaml
+from sqlglot import parse_one
 
 from fangpin.screening import compiler, engines, rules
 from fangpin.screening.tests.fixtures import AS_OF, PARAMS, World
@@ -44,7 +45,7 @@ PERSON_RULE = {
 }
 
 
-def rule_set(*rule_docs: dict) -> compiler.Compiler:
+def rule_set(*rule_docs: dict, extra_features: dict | None = None) -> compiler.Compiler:
     doc = {
         "set": "test",
         "title": "测试",
@@ -59,6 +60,7 @@ def rule_set(*rule_docs: dict) -> compiler.Compiler:
         },
         "features": {
             "car_members": {"title": "有车成员数", "value": "count_if(car_normal)"},  # members: common.yaml
+            **{name: {"title": name, "value": value} for name, value in (extra_features or {}).items()},
         },
         "rules": list(rule_docs),
     }
@@ -135,3 +137,32 @@ def test_a_person_rule_reading_the_feature_gets_it_before_the_person_pass():
     }
     # members without a car in households where someone has one: 3 + 2 + 1
     assert result.counts["T-P"] == 6
+
+
+def test_a_count_that_holds_for_members_without_department_rows_is_not_taken_from_the_candidates():
+    """`count_if(NOT car_normal)` holds for nearly everyone: counted over the candidates it would keep them all.
+    It stays in the features' own pass, and so does an OR; an AND with the fact among its terms does not."""
+    c = rule_set(HOUSEHOLD_RULE)
+    doc_features = {
+        "without_car": "count_if(NOT car_normal)",
+        "car_or_head": "count_if(car_normal OR relation = '户主')",
+        "car_and_head": "count_if((relation = '户主') AND (car_normal))",
+    }
+    assert c._needs_a_fact_row(c.features["car_members"].node.this)
+    expectations = {"without_car": False, "car_or_head": False, "car_and_head": True}
+    for name, value in doc_features.items():
+        condition = parse_one(value, read="duckdb").this
+        assert c._needs_a_fact_row(condition) is expectations[name], name
+
+
+def test_members_without_department_rows_are_counted_in_the_features_pass():
+    doc_rule = {**HOUSEHOLD_RULE, "condition": "members_without_car > 2", "evidence": ["members_without_car"]}
+    doc_rule["explanation"] = "{members_without_car}"
+    c = rule_set(doc_rule, extra_features={"members_without_car": "count_if(NOT car_normal)"})
+    plan = c.plan(AS_OF, PARAMS)
+    assert plan.member_counts == {} and "id_key" in plan.feature_sql
+    world, households = cars_world()
+    assert household_evidence(engines.run(plan, world.inputs()), households) == {
+        0: {"members_without_car": 5},
+        1: {"members_without_car": 3},
+    }
