@@ -10,8 +10,8 @@ What it measures, each in a child process of its own so peak memory (RSS) is tha
   table with evidence and Chinese explanations) against one hand-written DuckDB query of the same rules; also
   the engine without explanations, which returns what the hand query returns (hits and evidence)
   (bench/screening_hand.sql, checked equal to the engine by fangpin/screening/tests/test_hand_sql.py), best
-  of `--repeat` runs each, on the same Parquet inputs; the ratio, seconds per million persons (linearity) and
-  peak RSS;
+  of `--repeat` rounds (one run of each, in turn, each in a fresh process), on the same Parquet inputs; the
+  ratio, seconds per million persons (linearity) and peak RSS;
 - Spark local mode (local[2]) on the same inputs at the smallest size: first run (session start included)
   and second run;
 - registry → Arrow export rate (ADBC, SQLite and PostgreSQL) and incremental re-screening per household, on
@@ -274,6 +274,20 @@ def run_child(part: str, millions: float, repeat: int) -> dict:
     return _child_json(["--child", part, "--sizes", str(millions), "--repeat", str(repeat)])
 
 
+def run_interleaved(parts: tuple[str, ...], millions: float, repeat: int) -> dict[str, dict]:
+    """`repeat` rounds of one run of each part, each run in a fresh process (as `fangpin screen` runs): a
+    machine that drifts over minutes then weighs on every part alike, not on whichever ran last."""
+    results: dict[str, dict] = {}
+    for _ in range(repeat):
+        for part in parts:
+            figures = run_child(part, millions, 1)
+            if part in results:
+                figures["times"] = results[part]["times"] + figures["times"]
+                figures["peak_rss_mb"] = max(results[part]["peak_rss_mb"], figures["peak_rss_mb"])
+            results[part] = figures
+    return results
+
+
 # ------------------------------------------------------------------ registry export and incremental
 
 
@@ -375,12 +389,14 @@ def main() -> None:
     ensure_province(args.seed)
     ensure_shaped()
     ensure_split_datasets()
-    print(f"screening benchmark, {os.cpu_count()} cores, DuckDB default threads; best of {args.repeat}")
+    print(
+        f"screening benchmark, {os.cpu_count()} cores, DuckDB default threads; best of {args.repeat} rounds "
+        "(engine, hand-written, engine without explanations; each run in a fresh process)"
+    )
     per_million = []
     for millions in args.sizes:
-        engine = run_child("duckdb", millions, args.repeat)
-        hand = run_child("hand", millions, args.repeat)
-        bare = run_child("evidence", millions, args.repeat)
+        runs = run_interleaved(("duckdb", "hand", "evidence"), millions, args.repeat)
+        engine, hand, bare = runs["duckdb"], runs["hand"], runs["evidence"]
         best, hand_best, bare_best = min(engine["times"]), min(hand["times"]), min(bare["times"])
         differ = sorted(
             code
