@@ -364,7 +364,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", nargs="+", type=float, default=[1, 3, 10], help="millions of persons")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per measurement (the best is reported)")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="rounds, each one run of every part (the best is reported)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-spark", action="store_true")
     parser.add_argument("--skip-registry", action="store_true")
