@@ -281,6 +281,10 @@ class DuckDBRunner:
 
         self.schema = schema
         self.con = duckdb.connect()
+        # An in-memory DuckDB spills to `.tmp` in the working directory (GBs at ten million persons, left
+        # behind if the run is killed): spill into a directory of our own, removed on close.
+        self.spill = tempfile.TemporaryDirectory(prefix="fangpin-duckdb-")
+        self.con.execute(f"SET temp_directory = {_quote(self.spill.name)}")
         threads = os.environ.get("FANGPIN_SCREENING_THREADS")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
@@ -359,6 +363,7 @@ class DuckDBRunner:
 
     def close(self) -> None:
         self.con.close()
+        self.spill.cleanup()
 
 
 _SPARK = {}

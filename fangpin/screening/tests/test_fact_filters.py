@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import duckdb
 import yaml
@@ -167,3 +168,17 @@ def test_without_explanations_the_hits_and_evidence_are_the_same():
     assert bare.hits.drop_columns(["explanation"]).equals(full.hits.drop_columns(["explanation"]))
     assert bare.hits.column("explanation").null_count == bare.hits.num_rows
     assert full.hits.column("explanation").null_count == 0
+
+
+def test_duckdb_spills_into_its_own_directory_and_removes_it(tmp_path, monkeypatch):
+    """DuckDB's default spill directory is `.tmp` in the working directory: gigabytes at national scale,
+    left in whatever directory `fangpin screen` ran from."""
+    monkeypatch.chdir(tmp_path)
+    runner = engines.DuckDBRunner(engines.load_schema())
+    ((spill,),) = runner.con.execute("SELECT current_setting('temp_directory')").fetchall()
+    assert spill == runner.spill.name and not spill.startswith(str(tmp_path))
+    world, people = vehicles_world()
+    plan = vehicle_rules({"cars_recent": RECENT}).plan(AS_OF, PARAMS)
+    runner.load(plan, world.inputs())
+    runner.close()
+    assert not Path(spill).exists() and not (tmp_path / ".tmp").exists()
