@@ -338,9 +338,9 @@ class Compiler:
         # then needs no ID key and no department join (a tenth of a run). Only for a condition that holds
         # just for members some department row is about (else the candidates would be nearly everyone), and
         # not when a person rule reads a feature, which must then exist before the person pass.
-        counted_facts = set()
+        member_count_features = set()
         if not person_features:
-            counted_facts = {
+            member_count_features = {
                 n
                 for n in features
                 if self.features[n].aggregate == "count_if"
@@ -349,7 +349,7 @@ class Compiler:
         scope = self._person_scope() | self.fact_names
         feature_sql = ""
         feature_facts: set[str] = set()
-        registry_features = features - counted_facts
+        registry_features = features - member_count_features
         if registry_features:
             aggs = []
             for name in sorted(registry_features):
@@ -368,7 +368,7 @@ class Compiler:
                 f"SELECT household_id, {', '.join(aggs)} FROM ({source}) AS fp GROUP BY household_id"
             )
         member_counts = {}
-        for name in sorted(counted_facts):
+        for name in sorted(member_count_features):
             try:
                 member_counts[self.feature_names[name].internal] = render(
                     self.features[name].node.this, scope, typed_values, ptypes
@@ -380,13 +380,13 @@ class Compiler:
             f", h.{c}" for c in hh_cols
         )
         household_sql += "".join(
-            f", {'g' if n in counted_facts else 'f'}.{self.feature_names[n].internal}"
+            f", {'g' if n in member_count_features else 'f'}.{self.feature_names[n].internal}"
             for n in sorted(features)
         )
         household_sql += " FROM household AS h"
         if registry_features:
             household_sql += " LEFT JOIN screen_feature AS f ON f.household_id = h.household_id"
-        if counted_facts:
+        if member_count_features:
             household_sql += " LEFT JOIN screen_member_count AS g ON g.household_id = h.household_id"
 
         datasets: set[str] = set()

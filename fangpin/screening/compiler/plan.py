@@ -81,8 +81,7 @@ class Plan:
         passes, `screen_member_count` counts per household the candidate members of `member_counts`.
 
         Returns ({relation: SELECT}, in the order to materialise them, [(rule code, SELECT of its hits)]) for
-        `self.rules` (which
-        the engine may have narrowed to the rules whose datasets were delivered)."""
+        `self.rules` (which the engine may have narrowed to the rules whose datasets were delivered)."""
         candidates: dict[str, str] = {}
         flags = self.rule_flags()
         # Persons first: the household pass reads the member counts taken from the persons' candidates.
